@@ -1,0 +1,8 @@
+module github.com/corspolicy/cors
+
+go 1.26.8
+
+require (
+	github.com/alecthomas/participle/v2 v2.1.4
+	github.com/google/go-cmp v0.7.0
+)

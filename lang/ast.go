@@ -1,0 +1,182 @@
+package lang
+
+// Node is implemented by every AST node.
+type Node interface {
+	Start() Position // first byte of the node
+	End() Position   // byte just after the node
+}
+
+// File is a parsed .cors file.
+type File struct {
+	Span
+	Version *Version  `parser:"@@"`
+	Imports []*Import `parser:"@@*"`
+	Decls   []Decl    `parser:"@@*"`
+
+	// Comments holds every comment of the file in source order. The
+	// grammar never sees comments; the printer puts them back by offset.
+	Comments []*Comment
+}
+
+// Comment is a "#" comment; Text includes the "#" and runs to the end of the line.
+type Comment struct {
+	Span
+	Text string
+}
+
+// Version is the line "cors 1" that opens every file.
+type Version struct {
+	Span
+	Number *Int `parser:"'cors' @@"`
+}
+
+// Import brings a module's named sets into scope under a name: the last
+// element of its path, or the name after "as".
+type Import struct {
+	Span
+	Path  *String `parser:"'import' @@"`
+	Alias *Ident  `parser:"('as' @@)?"`
+}
+
+// Decl is a top-level declaration: a *SetDecl or a *Policy.
+type Decl interface {
+	Node
+	declNode()
+}
+
+// SetDecl names a set of origins, methods or headers,
+// as in: origins partners = "https://a.example", "https://b.example".
+type SetDecl struct {
+	Span
+	Kind   string   `parser:"@('origins' | 'methods' | 'headers')"`
+	Name   *Ident   `parser:"@@ '='"`
+	Values []*Value `parser:"@@ (',' @@)*"`
+}
+
+// Policy is a named set of rules that a service selects by name.
+type Policy struct {
+	Span
+	Name  *Ident       `parser:"'policy' @@ '{'"`
+	Items []PolicyItem `parser:"@@* '}'"`
+}
+
+// PolicyItem is what a policy holds: a *Rule or a *Profile.
+type PolicyItem interface {
+	Node
+	policyItemNode()
+}
+
+// Profile holds rules that apply only when the policy is compiled for one of
+// the profiles it names.
+type Profile struct {
+	Span
+	Names []*Ident `parser:"'profile' @@ (',' @@)* '{'"`
+	Rules []*Rule  `parser:"@@* '}'"`
+}
+
+// Rule allows or denies the origins it names; its block, when present,
+// narrows what it covers (paths, methods) and says what it grants.
+type Rule struct {
+	Span
+	Effect  string   `parser:"@('allow' | 'deny')"`
+	Origins []*Value `parser:"@@ (',' @@)*"`
+	Block   *Block   `parser:"@@?"`
+}
+
+// Block is the braced list of clauses of a rule.
+type Block struct {
+	Span
+	Clauses []Clause `parser:"'{' @@* '}'"`
+}
+
+// Clause is one line of a rule's block: a *ListClause, *FlagClause,
+// *MaxAgeClause or *StatusClause.
+type Clause interface {
+	Node
+	clauseNode()
+}
+
+// ListClause is a keyword followed by a list: paths, methods, headers or expose.
+type ListClause struct {
+	Span
+	Keyword string   `parser:"@('paths' | 'methods' | 'headers' | 'expose')"`
+	Values  []*Value `parser:"@@ (',' @@)*"`
+}
+
+// FlagClause is a keyword that stands alone: credentials or private-network.
+type FlagClause struct {
+	Span
+	Keyword string `parser:"@('credentials' | 'private-network')"`
+}
+
+// MaxAgeClause says how long a browser may cache a preflight response.
+type MaxAgeClause struct {
+	Span
+	Duration *Duration `parser:"'max-age' @@"`
+}
+
+// StatusClause sets the status code of a successful preflight response.
+type StatusClause struct {
+	Span
+	Status *Int `parser:"'preflight-status' @@"`
+}
+
+// Value is one element of a list: exactly one of Literal, Keyword and Ref is set.
+type Value struct {
+	Span
+	Literal *String `parser:"  @@"`
+	Keyword string  `parser:"| @('any' | 'null')"`
+	Ref     *Ref    `parser:"| @@"`
+}
+
+// Ref names a set: Name alone for a set of this file, Module.Name for a set
+// that an import brings in.
+type Ref struct {
+	Span
+	Module string `parser:"(@Ident '.')?"`
+	Name   string `parser:"@Ident"`
+}
+
+// String is a double-quoted literal. Value is the text between the quotes;
+// strings have no escapes, so byte i of Value is at offset Pos.Offset+1+i.
+type String struct {
+	Span
+	Value string `parser:"@String"`
+}
+
+// Ident is a name: of a policy, a set, a profile or an import.
+type Ident struct {
+	Span
+	Name string `parser:"@Ident"`
+}
+
+// Int is a decimal integer literal, kept as written.
+type Int struct {
+	Span
+	Text string `parser:"@Int"`
+}
+
+// Duration is a duration literal such as 90s, 10m, 2h or 1h30m, kept as written.
+type Duration struct {
+	Span
+	Text string `parser:"@Duration"`
+}
+
+func (*SetDecl) declNode() {}
+func (*Policy) declNode()  {}
+
+func (*Rule) policyItemNode()    {}
+func (*Profile) policyItemNode() {}
+
+func (*ListClause) clauseNode()   {}
+func (*FlagClause) clauseNode()   {}
+func (*MaxAgeClause) clauseNode() {}
+func (*StatusClause) clauseNode() {}
+
+// String returns the reference as written: "name" or "module.name".
+func (r *Ref) String() string {
+	if r.Module == "" {
+		return r.Name
+	}
+	return r.Module + "." + r.Name
+}

@@ -1,0 +1,46 @@
+package lang
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// Format returns src in the canonical layout.
+//
+// Format proves its own output before returning it: it parses the output
+// again and compares the tree and the comments with those of src, positions
+// aside. If they differ, which would be a bug in the printer, it returns an
+// error and no output, so that a formatter can never change what a policy
+// means or lose a comment.
+func Format(filename string, src []byte) ([]byte, error) {
+	f, err := Parse(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	return formatFile(filename, f)
+}
+
+func formatFile(filename string, f *File) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := Fprint(&buf, f); err != nil {
+		return nil, err
+	}
+	out := buf.Bytes()
+	g, err := Parse(filename, out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: internal error: the formatted output does not parse (%v); the file was left as it is", filename, err)
+	}
+	if diff := Diff(f, g); diff != "" {
+		return nil, fmt.Errorf("%s: internal error: formatting would change the file's meaning; the file was left as it is:\n%s", filename, diff)
+	}
+	return out, nil
+}
+
+// Diff compares two trees and their comments, ignoring positions, and
+// returns a human-readable difference, or "" when they are the same.
+func Diff(a, b *File) string {
+	return cmp.Diff(a, b, cmpopts.IgnoreTypes(Span{}))
+}

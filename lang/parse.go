@@ -1,0 +1,78 @@
+package lang
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// Diagnostic codes of the lang package. Each has a section in SPEC.md.
+const (
+	CodeSyntax       = "L001" // a token where the grammar wants another
+	CodeBadCharacter = "L002" // a character that starts no token
+	CodeUnterminated = "L003" // a string without its closing quote
+	CodeBadString    = "L004" // a backslash or control character in a string
+	CodeBadEncoding  = "L005" // invalid UTF-8 or a NUL byte
+	CodeTooLarge     = "L006" // a file or line past the limits
+	CodeVersion      = "L007" // a language version this parser does not read
+	CodeBadDuration  = "L008" // a malformed duration literal
+)
+
+var parser = participle.MustBuild[File](
+	participle.Lexer(definition{}),
+	participle.Elide("Whitespace", "Comment"),
+	participle.Union[Decl](&SetDecl{}, &Policy{}),
+	participle.Union[PolicyItem](&Rule{}, &Profile{}),
+	participle.Union[Clause](&ListClause{}, &FlagClause{}, &MaxAgeClause{}, &StatusClause{}),
+	// Every statement starts with its own keyword, so the grammar is LL(1);
+	// unlimited lookahead makes participle report the token that is really
+	// wrong instead of backtracking to the enclosing block.
+	participle.UseLookahead(participle.MaxLookahead),
+)
+
+// Grammar returns the grammar of the language in EBNF, as the parser sees it.
+func Grammar() string { return parser.String() }
+
+// Parse parses the source of one .cors file. The filename is used only in
+// positions. On failure the error is an ErrorList sorted by position, and
+// the File is nil: a partial tree is not something to build on.
+func Parse(filename string, src []byte) (*File, error) {
+	tokens, errs := scan(filename, src)
+	if errs != nil {
+		errs.Sort()
+		return nil, errs
+	}
+	peeker, err := lexer.Upgrade(&tokenStream{tokens: tokens}, tokWhitespace, tokComment)
+	if err != nil {
+		return nil, ErrorList{{Code: CodeSyntax, Msg: err.Error()}}
+	}
+	file, err := parser.ParseFromLexer(peeker)
+	if err != nil {
+		return nil, ErrorList{syntaxError(err, tokens)}
+	}
+	for _, t := range tokens {
+		if t.Type == tokComment {
+			file.Comments = append(file.Comments, &Comment{
+				Span: Span{Pos: Position(t.Pos), EndPos: endOf(t)},
+				// Trailing blanks carry nothing and the printer drops them.
+				Text: strings.TrimRight(t.Value, " \t\r"),
+			})
+		}
+	}
+	errs = check(file)
+	if errs != nil {
+		errs.Sort()
+		return nil, errs
+	}
+	return file, nil
+}
+
+// endOf returns the position just after a token that holds no newline.
+func endOf(t lexer.Token) Position {
+	end := Position(t.Pos)
+	end.Offset += len(t.Value)
+	end.Column += utf8.RuneCountInString(t.Value)
+	return end
+}
