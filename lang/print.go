@@ -1,8 +1,8 @@
 package lang
 
 import (
-	"math"
 	"io"
+	"math"
 	"strings"
 	"unicode/utf8"
 )
@@ -213,7 +213,7 @@ func (p *printer) rule(r *Rule, sep bool) {
 	if multi {
 		// A rule whose origins take several lines opens its block on a
 		// line of its own, so the clauses do not read as more origins.
-		p.finish(r.Origins[len(r.Origins)-1].EndPos)
+		p.finishBefore(r.Origins[len(r.Origins)-1].EndPos, r.Block.Pos.Offset)
 		p.unindent(multi)
 		p.begin(r.Block.Pos, false)
 		p.str("{")
@@ -305,7 +305,7 @@ func (p *printer) list(values []*Value, after Position) (multi bool) {
 		p.str(valueText(v))
 		if i < len(values)-1 {
 			p.str(",")
-			p.finish(v.EndPos)
+			p.finishBefore(v.EndPos, values[i+1].Pos.Offset)
 		}
 	}
 	return true

@@ -137,7 +137,7 @@ func (s *scanner) next() {
 		s.emit(tokWhitespace, start)
 	case c == '#':
 		end := s.offset
-		for end < len(s.src) && s.src[end] != '\n' {
+		for end < len(s.src) && s.src[end] != '\n' && !(s.src[end] == '\r' && end+1 < len(s.src) && s.src[end+1] == '\n') {
 			end++
 		}
 		if !s.checkText(s.offset, end) {
@@ -209,7 +209,7 @@ func (s *scanner) scanString(start Position) {
 			s.skipLine()
 			return
 		case c < 0x20 || c == 0x7f:
-			if !s.checkText(s.offset, end) {
+			if !s.checkText(s.offset, end+1) {
 				return
 			}
 			s.advance(end - s.offset)
@@ -257,11 +257,13 @@ func (s *scanner) badCharacter(start Position) {
 	r, size := utf8.DecodeRuneInString(s.src[s.offset:])
 	if r < 0x20 || r == 0x7f {
 		s.errorf(start, size, CodeBadCharacter, "unexpected control character %U", r)
+	} else if r == '\'' {
+		s.errorf(start, size, CodeBadCharacter, "unexpected character ' (U+0027); strings are written in double quotes")
 	} else {
-		s.errorf(start, size, CodeBadCharacter, "unexpected character %q", r)
+		s.errorf(start, size, CodeBadCharacter, "unexpected character %c (%U)", r, r)
 	}
-	s.offset += size
-	s.col++
+	// What follows a stray character is seldom worth an error of its own.
+	s.skipLine()
 }
 
 // skipLine moves to the start of the next line without looking at the bytes

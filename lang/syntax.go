@@ -154,8 +154,16 @@ func isStatementStart(last lexer.Token, word string) bool {
 	return false
 }
 
-// expectation puts the EBNF fragment participle expected into words.
+// expectation puts into words the first thing of the EBNF sequence that
+// participle expected.
 func expectation(ebnf string, last lexer.Token) string {
+	if strings.HasPrefix(ebnf, `"`) {
+		if i := strings.IndexByte(ebnf[1:], '"'); i >= 0 {
+			ebnf = ebnf[:i+2]
+		}
+	} else if i := strings.IndexAny(ebnf, " ("); i > 0 {
+		ebnf = ebnf[:i]
+	}
 	switch ebnf {
 	case "<ident>", "Ident":
 		if last.Type == tokPunct && (last.Value == "," || last.Value == "=") ||
