@@ -42,5 +42,11 @@ func formatFile(filename string, f *File) ([]byte, error) {
 // Diff compares two trees and their comments, ignoring positions, and
 // returns a human-readable difference, or "" when they are the same.
 func Diff(a, b *File) string {
-	return cmp.Diff(a, b, cmpopts.IgnoreTypes(Span{}))
+	// cmp.Equal first: building a report is costly and almost never needed.
+	if cmp.Equal(a, b, ignorePositions) {
+		return ""
+	}
+	return cmp.Diff(a, b, ignorePositions)
 }
+
+var ignorePositions = cmpopts.IgnoreTypes(Span{})

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"bytes"
 	"io"
 	"math"
 	"strings"
@@ -134,7 +135,7 @@ func (p *printer) str(s string) { p.out = append(p.out, s...) }
 
 // column returns the width in runes of the current output line.
 func (p *printer) column() int {
-	start := strings.LastIndexByte(string(p.out), '\n') + 1
+	start := bytes.LastIndexByte(p.out, '\n') + 1
 	return utf8.RuneCount(p.out[start:])
 }
 

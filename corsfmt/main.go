@@ -1,0 +1,309 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/corspolicy/cors/internal/linediff"
+	"github.com/corspolicy/cors/lang"
+)
+
+// stdinName names the standard input in messages and in -l and -d output.
+const stdinName = "<standard input>"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// A command runs one subcommand on its arguments, the ones after its name,
+// and returns the exit status.
+type command func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+
+// subcommands maps a first argument to the subcommand it selects. There is
+// none yet; lint, test and eval will come. Any other first argument is a
+// flag or a path, for the formatter.
+var subcommands = map[string]command{}
+
+// run runs corsfmt with the given arguments, those after the program name,
+// and returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if cmd, ok := subcommands[args[0]]; ok {
+			return cmd(args[1:], stdin, stdout, stderr)
+		}
+	}
+	return runFormat(args, stdin, stdout, stderr)
+}
+
+const usageHead = `usage: corsfmt [flags] [path ...]
+
+Corsfmt formats .cors policies. Without a path it formats standard input.
+A file is formatted whatever its name; a directory is searched, recursively,
+for .cors files, leaving out names that start with a period.
+Without flags the formatted sources are printed to standard output.
+
+Flags:
+`
+
+const usageTail = `
+The flags combine: -l -w lists the files it rewrites, -d -w shows what it
+changed. Exit status is 2 when a file does not parse or on any I/O or usage
+error, 0 otherwise, even when -l lists files.
+
+Subcommands (lint, test, eval) will follow, selected by the first argument.
+`
+
+// runFormat formats the files, directories or standard input that args
+// name, as the flags in args say, and returns the exit status.
+func runFormat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("corsfmt", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	f := &formatter{stdout: &stickyWriter{w: stdout}, stderr: stderr}
+	fset.BoolVar(&f.diff, "d", false, "print a unified diff, from path.orig to path, for each file whose formatting differs")
+	fset.BoolVar(&f.list, "l", false, "list the files whose formatting differs")
+	fset.BoolVar(&f.write, "w", false, "write the result back to each file whose formatting differs (not with standard input)")
+	usage := func(w io.Writer) {
+		io.WriteString(w, usageHead)
+		fset.SetOutput(w)
+		fset.PrintDefaults()
+		fset.SetOutput(stderr)
+		io.WriteString(w, usageTail)
+	}
+	// The flag package prints its own message for a bad flag; the usage
+	// follows it, on standard error, or on standard output for -h.
+	fset.Usage = func() {}
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return 0
+		}
+		usage(stderr)
+		return 2
+	}
+
+	if fset.NArg() == 0 {
+		if f.write {
+			fmt.Fprintln(stderr, "corsfmt: cannot use -w with standard input")
+			return 2
+		}
+		src, err := readAll(stdinName, stdin)
+		if err == nil {
+			err = f.format(stdinName, src, nil)
+		}
+		if err != nil {
+			f.report(err)
+		}
+		return f.exit()
+	}
+	for _, path := range fset.Args() {
+		info, err := os.Stat(path)
+		switch {
+		case err != nil:
+			f.report(err)
+		case info.IsDir():
+			f.walk(path)
+		default:
+			f.formatFile(path)
+		}
+	}
+	return f.exit()
+}
+
+// A formatter formats files as the flags say and keeps the exit status.
+type formatter struct {
+	list, write, diff bool
+
+	stdout *stickyWriter
+	stderr io.Writer
+	status int
+}
+
+// report prints err on standard error, every error of a list on its own
+// line, and sets the exit status to 2.
+func (f *formatter) report(err error) {
+	lang.PrintErrors(f.stderr, err)
+	f.status = 2
+}
+
+// exit returns the exit status, reporting first a failure to write
+// standard output.
+func (f *formatter) exit() int {
+	if err := f.stdout.err; err != nil {
+		f.report(fmt.Errorf("corsfmt: writing standard output: %w", err))
+	}
+	return f.status
+}
+
+// walk formats the .cors files under the directory root, in lexical order.
+// Below root, files and directories whose names start with a period are
+// skipped. An error in one part of the tree is reported and the walk goes on.
+func (f *formatter) walk(root string) {
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			f.report(err)
+			return nil // for a directory that cannot be read, skips it
+		}
+		name := d.Name()
+		if path != root && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !strings.HasSuffix(name, ".cors") {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			// WalkDir does not follow links. One to a file is formatted,
+			// through the link; any other is not a policy.
+			info, err := os.Stat(path)
+			if err != nil {
+				f.report(err)
+				return nil
+			}
+			if !info.Mode().IsRegular() {
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
+			return nil // a named pipe or a device: not a policy
+		}
+		f.formatFile(path)
+		return nil
+	})
+}
+
+// formatFile formats the file at path, reporting any error.
+func (f *formatter) formatFile(path string) {
+	if err := f.formatPath(path); err != nil {
+		f.report(err)
+	}
+}
+
+func (f *formatter) formatPath(path string) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	info, err := file.Stat()
+	if err != nil {
+		return err
+	}
+	if info.IsDir() {
+		return fmt.Errorf("%s: is a directory", path)
+	}
+	src, err := readAll(path, file)
+	if err != nil {
+		return err
+	}
+	return f.format(path, src, info)
+}
+
+// format formats src, the content of the file called name, and does with
+// the result what the flags say. Info describes the file; it is nil for
+// standard input, which cannot be written.
+func (f *formatter) format(name string, src []byte, info fs.FileInfo) error {
+	out, err := lang.Format(name, src)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(src, out) {
+		if f.list {
+			fmt.Fprintln(f.stdout, name)
+		}
+		if f.write {
+			if err := writeFile(name, out, info.Mode().Perm()); err != nil {
+				return err
+			}
+		}
+		if f.diff {
+			newName := filepath.ToSlash(name)
+			f.stdout.Write(linediff.Unified(newName+".orig", newName, src, out))
+		}
+	}
+	if !f.list && !f.write && !f.diff {
+		f.stdout.Write(out)
+	}
+	return nil
+}
+
+// readAll reads the source called name from r, refusing one larger than
+// lang.MaxFileSize without reading more than one byte past the limit.
+func readAll(name string, r io.Reader) ([]byte, error) {
+	src, err := io.ReadAll(io.LimitReader(r, lang.MaxFileSize+1))
+	if err != nil {
+		if _, ok := err.(*fs.PathError); ok {
+			return nil, err // it names the file already
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(src) > lang.MaxFileSize {
+		return nil, fmt.Errorf("%s: file is larger than the limit of %d bytes", name, lang.MaxFileSize)
+	}
+	return src, nil
+}
+
+// writeFile replaces the content of the file called name with data,
+// atomically: it writes a temporary file in the same directory, with the
+// permission bits perm, and renames it over the original. If name is a
+// symbolic link, the file it points to is replaced and the link kept.
+func writeFile(name string, data []byte, perm fs.FileMode) (err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("%s: not written: %w", name, err)
+		}
+	}()
+	target, err := filepath.EvalSymlinks(name)
+	if err != nil {
+		return err
+	}
+	// A name that starts with a period, so that a corsfmt run over the
+	// same directory at the same time does not take it for a policy.
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(perm); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	err = os.Rename(tmp.Name(), target)
+	return err
+}
+
+// A stickyWriter writes to w until a write fails, then keeps the error and
+// writes nothing more, so that a closed standard output is reported once.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
+}
