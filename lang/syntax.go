@@ -179,10 +179,8 @@ func expectation(ebnf string, last lexer.Token) string {
 		return "duration (such as 90s, 10m or 2h)"
 	case "Value":
 		return "value (a quoted string, any, null or a set name)"
-	case `"{"`, `"="`, `"}"`, `","`:
-		return ebnf
 	}
-	return ebnf
+	return ebnf // a punctuation mark, quoted
 }
 
 // isKeyword reports whether word is, or is close to, a keyword that starts a
