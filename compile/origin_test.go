@@ -1,0 +1,71 @@
+package compile
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestParsePattern(t *testing.T) {
+	tests := []struct {
+		in, want string // want: the normalised pattern, or "error@OFFSET: substring"
+	}{
+		{"https://app.example.com", "https://app.example.com"},
+		{"HTTPS://App.Example.COM", "https://app.example.com"},
+		{"https://app.example.com:443", "https://app.example.com"},
+		{"http://app.example.com:80", "http://app.example.com"},
+		{"https://app.example.com:80", "https://app.example.com:80"},
+		{"http://localhost:*", "http://localhost:*"},
+		{"https://*.example.com", "https://*.example.com"},
+		{"https://*.*.example.com", "error@10: leftmost whole label"},
+		{"https://*.example.com:*", "https://*.example.com:*"},
+		{"https://bücher.example", "https://xn--bcher-kva.example"},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
+		{"http://[::1]:3000", "http://[::1]:3000"},
+		{"http://[0:0:0:0:0:0:0:1]", "http://[::1]"},
+		{"http://127.1", "error@7: not an IPv4 address"},
+		{"http://*.0.0.1", "error@7: wildcard cannot stand in an IP"},
+		{"https://*example.com", "error@8: leftmost whole label"},
+		{"https://example.*", "error@16: leftmost whole label"},
+		{"https://*", "error@8: leftmost whole label"},
+		{"https://app.example.com/", "error@23: trailing slash"},
+		{"https://app.example.com/api", "error@23: no path"},
+		{"https://app.example.com?x", "error@23: no query"},
+		{"https://app.example.com#x", "error@23: no fragment"},
+		{"https://user@app.example.com", "error@8: user information"},
+		{"ftp://app.example.com", "error@0: http or https"},
+		{"app.example.com", "error@0: missing scheme"},
+		{"https://app.example.com:0", "error@24: 1 to 65535"},
+		{"https://app.example.com:65536", "error@24: 1 to 65535"},
+		{"https://app.example.com:080", "error@24: leading zeros"},
+		{"https://app.example.com:x", "error@24: not a number"},
+		{"https://app.example.com:", "error@24: missing port"},
+		{"https://app.example.com.", "error@23: trailing dot"},
+		{"https://a..example.com", "error@8: invalid host name"},
+		{"https://a_b.example.com", "error@8: invalid host name"},
+		{"null", "error@0: keyword null"},
+		{"*", "error@0: keyword any"},
+		{"", "error@0: empty"},
+		{"https://app .example.com", "error@11: space"},
+		{"http://[::1", "error@7: closing ]"},
+		{"http://[fe80::1%25eth0]", "error@8: not an IPv6 address"},
+	}
+	for _, tt := range tests {
+		p, err := ParsePattern(tt.in)
+		var got string
+		if err != nil {
+			got = "error@" + strconv.Itoa(err.Offset) + ": " + err.Msg
+		} else {
+			got = p.String()
+		}
+		if strings.HasPrefix(tt.want, "error@") {
+			at, sub, _ := strings.Cut(tt.want, ": ")
+			if !strings.HasPrefix(got, at+": ") || !strings.Contains(got, sub) {
+				t.Errorf("ParsePattern(%q) = %s; want %s", tt.in, got, tt.want)
+			}
+		} else if got != tt.want {
+			t.Errorf("ParsePattern(%q) = %s; want %s", tt.in, got, tt.want)
+		}
+	}
+}
+

@@ -1,0 +1,78 @@
+package compile
+
+import (
+	"github.com/corspolicy/cors/lang"
+)
+
+// Effect says whether a rule allows or denies.
+type Effect uint8
+
+const (
+	Allow Effect = iota
+	Deny
+)
+
+func (e Effect) String() string {
+	if e == Deny {
+		return "deny"
+	}
+	return "allow"
+}
+
+// Rule is a rule of a policy with its names resolved and its values
+// validated and normalised. Lists are sorted and free of duplicates.
+type Rule struct {
+	Effect Effect
+	Pos    lang.Position // where the rule starts in its file
+
+	Origins []Pattern // the origin patterns the rule names
+	Any     bool      // the rule names every origin
+	Null    bool      // the rule names the null origin
+
+	Paths []*PathPattern // the paths the rule covers; nil for every path
+
+	// Methods the rule names, byte for byte as written. For an allow rule
+	// without a methods clause they are GET, HEAD and POST; for a deny
+	// rule without one, nil, meaning every method.
+	Methods   []string
+	AnyMethod bool
+
+	Headers        []string // request header names granted, lower-case
+	AnyHeader      bool     // every request header but Authorization, unless named
+	Expose         []string // response header names exposed, as first written
+	AnyExpose      bool
+	Credentials    bool
+	PrivateNetwork bool
+	MaxAge         int // seconds; -1 when the rule sets none
+	Status         int // preflight status; 0 when the rule sets none
+}
+
+// coversMethod reports whether the rule covers a request with method m.
+func (r *Rule) coversMethod(m string) bool {
+	if r.AnyMethod || r.Methods == nil {
+		return true
+	}
+	for _, x := range r.Methods {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}
+
+// coversPath reports whether the rule covers the request path p.
+func (r *Rule) coversPath(p string) bool {
+	if r.Paths == nil {
+		return true
+	}
+	for _, pp := range r.Paths {
+		if pp.Match(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// safelistedMethods are the methods a rule without a methods clause covers:
+// those any page can send cross-origin without a preflight.
+var safelistedMethods = []string{"GET", "HEAD", "POST"}
