@@ -1,0 +1,139 @@
+package compile
+
+import "strings"
+
+// MaxOriginLength is the longest Origin value that can be a serialised
+// origin a browser sends: scheme, "://", a 253-byte host or a bracketed IPv6
+// address, and a port. Anything longer is refused before it is looked at.
+const MaxOriginLength = len("https://") + 253 + len(":65535")
+
+// Lookup returns the cell of the rules whose origin patterns match origin,
+// the value of a request's Origin header. It reports false when origin is
+// not a serialised origin as a browser sends it (lower-case, no path, no
+// default port, no trailing dot...); such a request is denied and its
+// Origin never reflected. Lookup does not allocate.
+func (t *Table) Lookup(origin string) (*Cell, bool) {
+	if origin == "null" {
+		return t.null, true
+	}
+	if c, ok := t.exact[origin]; ok {
+		return c, true
+	}
+	scheme, host, port, ok := parseOrigin(origin)
+	if !ok {
+		return nil, false
+	}
+	n, rest := t.trees[schemeIndex(scheme)], host
+	if strings.HasPrefix(host, "[") {
+		if child, ok := n.children[host]; ok {
+			n, rest = child, ""
+		}
+	} else {
+		for rest != "" {
+			i := strings.LastIndexByte(rest, '.')
+			child, ok := n.children[rest[i+1:]]
+			if !ok {
+				break
+			}
+			n = child
+			if i < 0 {
+				rest = ""
+			} else {
+				rest = rest[:i]
+			}
+		}
+	}
+	if rest == "" && n.name != "" {
+		if c, ok := n.at[port]; ok {
+			return c, true
+		}
+		return n.atOther, true
+	}
+	if c, ok := n.below[port]; ok {
+		return c, true
+	}
+	return n.belowO, true
+}
+
+// parseOrigin splits a serialised origin into scheme, host and port (the
+// default port filled in), and reports whether it is one: scheme http or
+// https; a host of lower-case DNS labels, a dotted IPv4 address or a
+// bracketed IPv6 address; a port without leading zeros, not the default.
+func parseOrigin(s string) (scheme, host string, port int, ok bool) {
+	if len(s) > MaxOriginLength {
+		return "", "", 0, false
+	}
+	switch {
+	case strings.HasPrefix(s, "https://"):
+		scheme, s, port = "https", s[8:], 443
+	case strings.HasPrefix(s, "http://"):
+		scheme, s, port = "http", s[7:], 80
+	default:
+		return "", "", 0, false
+	}
+	host = s
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return "", "", 0, false
+		}
+		for i := 1; i < end; i++ {
+			if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == ':' || c == '.') {
+				return "", "", 0, false
+			}
+		}
+		host, s = s[:end+1], s[end+1:]
+	} else if i := strings.IndexByte(s, ':'); i >= 0 {
+		host, s = s[:i], s[i:]
+	} else {
+		s = ""
+	}
+	if s != "" {
+		if s[0] != ':' || len(s) < 2 || len(s) > 6 || s[1] == '0' {
+			return "", "", 0, false
+		}
+		n := 0
+		for i := 1; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return "", "", 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n > 65535 || n == port {
+			return "", "", 0, false // out of range, or a default port a browser leaves out
+		}
+		port = n
+	}
+	if !strings.HasPrefix(host, "[") && !validHost(host) {
+		return "", "", 0, false
+	}
+	return scheme, host, port, true
+}
+
+// validHost reports whether host is a sequence of non-empty labels of
+// lower-case letters, digits and hyphens, each at most 63 bytes, as a
+// browser serialises a host (an IPv4 address passes too).
+func validHost(host string) bool {
+	if host == "" || len(host) > 253 {
+		return false
+	}
+	label := 0
+	for i := 0; i < len(host); i++ {
+		switch c := host[i]; {
+		case c == '.':
+			if label == 0 {
+				return false
+			}
+			label = 0
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-':
+			label++
+			if label > 63 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return label > 0
+}

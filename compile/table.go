@@ -1,0 +1,284 @@
+package compile
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/corspolicy/cors/lang"
+)
+
+// Table is a compiled policy: its rules, and the index that finds, for a
+// request origin, the cell of the rules whose origins match it.
+//
+// Exact origins are keys of a hash map; every host a pattern names is a
+// node of a tree over reversed DNS labels, one tree per scheme, whose nodes
+// hold the cells for hosts at and below them. Lookup cost depends on the
+// length of the origin, not on how many origins the policy lists. Cells are
+// computed when the table is built and shared between all the origins they
+// serve.
+type Table struct {
+	Name  string
+	Pos   lang.Position
+	Rules []*Rule
+
+	exact map[string]*Cell // serialised origin -> cell
+	trees [2]*node         // http, https
+	null  *Cell
+
+	// A response is the same for every origin unless a rule naming
+	// particular origins (not any) covers the path: specificAll says one
+	// covers every path, specificPaths lists the paths of the others.
+	specificAll   bool
+	specificPaths []*PathPattern
+
+	// PrivateNetwork reports whether any rule grants private network
+	// access; preflights then vary on the private network request header.
+	PrivateNetwork bool
+
+	cells     map[string]*Cell // interned by rule set
+	ruleIndex map[*Rule]int
+}
+
+// Cell holds the rules whose origins match an origin class.
+type Cell struct {
+	Allow []*Rule
+	Deny  []*Rule
+	// Origins names the origin class the cell serves, for dumps and traces.
+	Origins string
+
+	grants []*Grant // by bitmask over Allow, when Allow is short
+	lazy   sync.Map // bitmask -> *Grant, when it is not
+}
+
+// maxPrecomputed is the most allow rules a cell may hold for every
+// combination of them to be computed when the table is built: 2^6 grants.
+// A cell with more computes each combination the first time a request
+// needs it.
+const maxPrecomputed = 6
+
+type node struct {
+	children map[string]*node
+	name     string // the host this node stands for
+
+	exact   map[int][]*Rule // rules naming this host with a port
+	anyPort []*Rule         // rules naming this host with any port
+	wild    map[int][]*Rule // rules naming *.host with a port
+	wildAny []*Rule         // rules naming *.host with any port
+
+	at, below       map[int]*Cell // host equal to / strictly below this node, by port
+	atOther, belowO *Cell         // the same for ports no pattern names
+}
+
+func schemeIndex(scheme string) int {
+	if scheme == "https" {
+		return 1
+	}
+	return 0
+}
+
+// labels calls f for each label of host from the right; an IP literal in
+// brackets is one label.
+func reversedLabels(host string) []string {
+	if strings.HasPrefix(host, "[") {
+		return []string{host}
+	}
+	parts := strings.Split(host, ".")
+	slices.Reverse(parts)
+	return parts
+}
+
+func (t *Table) nodeFor(scheme, host string, create bool) *node {
+	n := t.trees[schemeIndex(scheme)]
+	for _, l := range reversedLabels(host) {
+		child, ok := n.children[l]
+		if !ok {
+			if !create {
+				return nil
+			}
+			name := l
+			if n.name != "" {
+				name = l + "." + n.name
+			}
+			child = &node{children: map[string]*node{}, name: name}
+			n.children[l] = child
+		}
+		n = child
+	}
+	return n
+}
+
+// build indexes the rules.
+func (t *Table) build() {
+	t.exact = map[string]*Cell{}
+	t.cells = map[string]*Cell{}
+	t.ruleIndex = map[*Rule]int{}
+	for i, r := range t.Rules {
+		t.ruleIndex[r] = i
+	}
+	for i := range t.trees {
+		t.trees[i] = &node{children: map[string]*node{}}
+	}
+	var anyRules, nullRules []*Rule
+	for _, r := range t.Rules {
+		t.PrivateNetwork = t.PrivateNetwork || r.PrivateNetwork
+		if r.Any {
+			anyRules = append(anyRules, r)
+		}
+		if r.Null {
+			nullRules = append(nullRules, r)
+		}
+		if !r.Any && (len(r.Origins) > 0 || r.Null) {
+			if r.Paths == nil {
+				t.specificAll = true
+			}
+			t.specificPaths = append(t.specificPaths, r.Paths...)
+		}
+		for _, p := range r.Origins {
+			n := t.nodeFor(p.Scheme, p.Host, true)
+			switch {
+			case p.Wildcard && p.Port == AnyPort:
+				n.wildAny = append(n.wildAny, r)
+			case p.Wildcard:
+				n.wild = addRule(n.wild, p.Port, r)
+			case p.Port == AnyPort:
+				n.anyPort = append(n.anyPort, r)
+			default:
+				n.exact = addRule(n.exact, p.Port, r)
+			}
+		}
+	}
+	t.null = t.cell("null", append(slices.Clip(anyRules), nullRules...))
+	for si, root := range t.trees {
+		scheme := [2]string{"http", "https"}[si]
+		t.buildNode(scheme, root, nil, anyRules)
+	}
+}
+
+func addRule(m map[int][]*Rule, port int, r *Rule) map[int][]*Rule {
+	if m == nil {
+		m = map[int][]*Rule{}
+	}
+	m[port] = append(m[port], r)
+	return m
+}
+
+// buildNode computes the cells of n and its descendants. ancestors holds
+// the nodes above n, root first.
+func (t *Table) buildNode(scheme string, n *node, ancestors []*node, anyRules []*Rule) {
+	chain := append(slices.Clip(ancestors), n)
+	// Ports that some wildcard on the chain names, for which a host at or
+	// below n may get more rules than on another port.
+	ports := func(nodes []*node) []int {
+		var ps []int
+		for _, a := range nodes {
+			for p := range a.wild {
+				if !slices.Contains(ps, p) {
+					ps = append(ps, p)
+				}
+			}
+		}
+		slices.Sort(ps)
+		return ps
+	}
+	wildRules := func(nodes []*node, port int) []*Rule {
+		var rs []*Rule
+		for _, a := range nodes {
+			rs = append(rs, a.wild[port]...)
+			rs = append(rs, a.wildAny...)
+		}
+		return rs
+	}
+	const other = 0 // no pattern names port 0
+	atRules := func(port int) []*Rule {
+		rs := slices.Clip(anyRules)
+		rs = append(rs, n.exact[port]...)
+		rs = append(rs, n.anyPort...)
+		return append(rs, wildRules(ancestors, port)...)
+	}
+	belowRules := func(port int) []*Rule {
+		return append(slices.Clip(anyRules), wildRules(chain, port)...)
+	}
+	label := scheme + "://" + n.name
+	if n.name != "" {
+		for port := range n.exact {
+			t.exact[Pattern{Scheme: scheme, Host: n.name, Port: port}.String()] = t.cell(
+				Pattern{Scheme: scheme, Host: n.name, Port: port}.String(), atRules(port))
+		}
+		n.at = map[int]*Cell{}
+		for _, p := range ports(ancestors) {
+			n.at[p] = t.cell(label+":"+strconv.Itoa(p), atRules(p))
+		}
+		n.atOther = t.cell(label+" (other ports)", atRules(other))
+	}
+	n.below = map[int]*Cell{}
+	for _, p := range ports(chain) {
+		n.below[p] = t.cell(scheme+"://*."+n.name+":"+strconv.Itoa(p), belowRules(p))
+	}
+	n.belowO = t.cell(scheme+"://*."+n.name+" (other ports)", belowRules(other))
+	for _, l := range slices.Sorted(mapKeys(n.children)) {
+		t.buildNode(scheme, n.children[l], chain, anyRules)
+	}
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// cell returns the interned cell for a set of rules.
+func (t *Table) cell(origins string, rules []*Rule) *Cell {
+	idx := t.ruleIndex
+	slices.SortFunc(rules, func(a, b *Rule) int { return idx[a] - idx[b] })
+	rules = slices.Compact(rules)
+	var key strings.Builder
+	for _, r := range rules {
+		key.WriteString(strconv.Itoa(idx[r]))
+		key.WriteByte(',')
+	}
+	if c, ok := t.cells[key.String()]; ok {
+		return c
+	}
+	c := &Cell{Origins: origins}
+	for _, r := range rules {
+		if r.Effect == Allow {
+			c.Allow = append(c.Allow, r)
+		} else {
+			c.Deny = append(c.Deny, r)
+		}
+	}
+	if len(c.Allow) <= maxPrecomputed {
+		c.grants = make([]*Grant, 1<<len(c.Allow))
+		for mask := range c.grants {
+			c.grants[mask] = newGrant(c.Allow, uint64(mask))
+		}
+	}
+	t.cells[key.String()] = c
+	return c
+}
+
+// Grant returns what the allow rules of the cell selected by mask grant
+// together; bit i of mask selects Allow[i]. A cell of more than 64 allow
+// rules, which no real policy has, is served by GrantOf instead.
+func (c *Cell) Grant(mask uint64) *Grant {
+	if c.grants != nil {
+		return c.grants[mask]
+	}
+	if g, ok := c.lazy.Load(mask); ok {
+		return g.(*Grant)
+	}
+	g, _ := c.lazy.LoadOrStore(mask, newGrant(c.Allow, mask))
+	return g.(*Grant)
+}
+
+// GrantOf computes, without caching, what the given allow rules grant
+// together.
+func GrantOf(rules []*Rule) *Grant {
+	return combine(rules)
+}
