@@ -68,4 +68,3 @@ func TestParsePattern(t *testing.T) {
 		}
 	}
 }
-

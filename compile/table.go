@@ -23,9 +23,10 @@ type Table struct {
 	Pos   lang.Position
 	Rules []*Rule
 
-	exact map[string]*Cell // serialised origin -> cell
-	trees [2]*node         // http, https
-	null  *Cell
+	exact   map[string]*Cell // serialised origin -> cell
+	trees   [2]*node         // http, https
+	null    *Cell
+	anyCell *Cell // the rules naming any, alone
 
 	// A response is the same for every origin unless a rule naming
 	// particular origins (not any) covers the path: specificAll says one
@@ -150,6 +151,7 @@ func (t *Table) build() {
 		}
 	}
 	t.null = t.cell("null", append(slices.Clip(anyRules), nullRules...))
+	t.anyCell = t.cell("any", slices.Clone(anyRules))
 	for si, root := range t.trees {
 		scheme := [2]string{"http", "https"}[si]
 		t.buildNode(scheme, root, nil, anyRules)
@@ -281,4 +283,23 @@ func (c *Cell) Grant(mask uint64) *Grant {
 // together.
 func GrantOf(rules []*Rule) *Grant {
 	return combine(rules)
+}
+
+// Public returns the cell of the rules that name any: what every origin
+// gets where the response does not depend on the origin.
+func (t *Table) Public() *Cell { return t.anyCell }
+
+// OriginDependent reports whether the response to a request for path can
+// depend on its origin: whether a rule naming particular origins, not any,
+// covers the path. Where it cannot, responses need no Vary: Origin.
+func (t *Table) OriginDependent(path string) bool {
+	if t.specificAll {
+		return true
+	}
+	for _, p := range t.specificPaths {
+		if p.Match(path) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,132 @@
+package eval
+
+import (
+	"net/http"
+
+	"github.com/corspolicy/cors/compile"
+)
+
+// Kind classifies a request.
+type Kind uint8
+
+const (
+	NotCORS   Kind = iota // no Origin header
+	Preflight             // OPTIONS with Origin and Access-Control-Request-Method
+	Actual                // any other request with an Origin header
+)
+
+func (k Kind) String() string {
+	return [...]string{"not CORS", "preflight", "actual"}[k]
+}
+
+// Check names the check a denied request failed.
+type Check uint8
+
+const (
+	CheckNone           Check = iota
+	CheckOrigin               // no allow rule covers the origin and path, a deny rule does, or the Origin is malformed
+	CheckMethod               // the method is not granted
+	CheckHeader               // a request header is not granted
+	CheckCredentials          // the request has credentials and the grant has none
+	CheckPrivateNetwork       // private network access was asked and is not granted
+)
+
+func (c Check) String() string {
+	return [...]string{"none", "origin", "method", "header", "credentials", "private network"}[c]
+}
+
+// Request is what Evaluate looks at in an HTTP request. The slices are the
+// header lines as received; nil means the header is absent.
+type Request struct {
+	Method         string
+	Path           string
+	Origin         []string
+	RequestMethod  []string // Access-Control-Request-Method
+	RequestHeaders []string // Access-Control-Request-Headers
+	PrivateNetwork string   // Access-Control-Request-Private-Network
+	Credentials    bool     // the request carries credentials (cookies)
+}
+
+// Decision is the answer to a request.
+type Decision struct {
+	Kind    Kind
+	Allowed bool   // always true for a request that is not a CORS request
+	Failed  Check  // when denied
+	Detail  string // when denied: the method or header name at fault, or why the Origin is malformed
+	Rules   []*compile.Rule
+	Status  int // of a preflight response; 0 for other requests, whose status the handler sets
+
+	// Response headers; "" means not sent.
+	AllowOrigin         string
+	AllowCredentials    string
+	AllowMethods        string
+	AllowHeaders        string
+	ExposeHeaders       string
+	MaxAge              string
+	AllowPrivateNetwork string
+	Vary                string
+
+	// echoHeaders, when set, replaces AllowHeaders: the request's own
+	// lines, for a grant of any header combined with credentials.
+	echoHeaders []string
+}
+
+// headerNames lists the response headers of a Decision in the order they
+// are written and dumped.
+var headerNames = [...]string{
+	"Access-Control-Allow-Origin",
+	"Access-Control-Allow-Credentials",
+	"Access-Control-Allow-Methods",
+	"Access-Control-Allow-Headers",
+	"Access-Control-Expose-Headers",
+	"Access-Control-Max-Age",
+	"Access-Control-Allow-Private-Network",
+	"Vary",
+}
+
+func (d *Decision) values() [len(headerNames)]string {
+	return [...]string{d.AllowOrigin, d.AllowCredentials, d.AllowMethods, d.AllowHeaders,
+		d.ExposeHeaders, d.MaxAge, d.AllowPrivateNetwork, d.Vary}
+}
+
+// Header returns the response headers of the decision as a new map.
+func (d *Decision) Header() http.Header {
+	h := http.Header{}
+	d.write(h)
+	return h
+}
+
+// write adds the decision's headers to h. Every value goes into one slice
+// made for this response, each header given its own capacity-one window of
+// it, so a handler that appends to or edits a header changes only its own
+// response: nothing is shared between requests. Vary is added to what is
+// already there.
+func (d *Decision) write(h http.Header) {
+	vals := d.values()
+	n := 0
+	for i, v := range vals {
+		if v != "" && !(i == 3 && d.echoHeaders != nil) {
+			n++
+		}
+	}
+	n += len(d.echoHeaders)
+	if n == 0 {
+		return
+	}
+	buf := make([]string, 0, n)
+	for i, v := range vals {
+		name := headerNames[i]
+		switch {
+		case i == 3 && d.echoHeaders != nil:
+			start := len(buf)
+			buf = append(buf, d.echoHeaders...)
+			h[name] = buf[start:len(buf):len(buf)]
+		case v == "":
+		case name == "Vary" && len(h[name]) > 0:
+			h[name] = append(h[name], v)
+		default:
+			buf = append(buf, v)
+			h[name] = buf[len(buf)-1 : len(buf) : len(buf)]
+		}
+	}
+}

@@ -1,0 +1,235 @@
+package eval
+
+import (
+	"strings"
+
+	"github.com/corspolicy/cors/compile"
+)
+
+// Limits on Access-Control-Request-Headers. Browsers send a handful of
+// names; a value past these limits is denied without being read further, so
+// that a hostile preflight costs time linear in a bounded length.
+const (
+	MaxRequestHeadersBytes = 4096
+	MaxRequestHeaderNames  = 64
+)
+
+const (
+	varyPreflight    = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+	varyPreflightPNA = varyPreflight + ", Access-Control-Request-Private-Network"
+)
+
+// Evaluate answers a request with the policy compiled in t. It does not
+// allocate.
+func Evaluate(t *compile.Table, r *Request) Decision {
+	var d Decision
+	switch {
+	case len(r.Origin) == 0:
+		d.Kind = NotCORS
+	case r.Method == "OPTIONS" && r.RequestMethod != nil:
+		d.Kind = Preflight
+		d.Vary = varyPreflight
+		if t.PrivateNetwork {
+			d.Vary = varyPreflightPNA
+		}
+	default:
+		d.Kind = Actual
+	}
+	dependent := t.OriginDependent(r.Path)
+	if d.Kind != Preflight && dependent {
+		d.Vary = "Origin"
+	}
+	if d.Kind == NotCORS {
+		d.Allowed = true // CORS does not apply
+		if !dependent {
+			// Every origin gets the same answer here, so the response
+			// carries it even without an Origin, and a cache may keep it.
+			if g := grantFor(t.Public(), r.Path, r.Method); g != nil && g.Public {
+				d.AllowOrigin, d.ExposeHeaders = "*", g.ExposeHeaders
+			}
+		}
+		return d
+	}
+	if len(r.Origin) > 1 {
+		return d.deny(CheckOrigin, "several Origin headers", nil)
+	}
+	origin := r.Origin[0]
+	cell, ok := t.Lookup(origin)
+	if !ok {
+		return d.deny(CheckOrigin, "not a serialised origin", nil)
+	}
+	method := r.Method
+	if d.Kind == Preflight {
+		if len(r.RequestMethod) != 1 || r.RequestMethod[0] == "" {
+			return d.deny(CheckMethod, "Access-Control-Request-Method must be one method", nil)
+		}
+		method = r.RequestMethod[0]
+	}
+	for _, rule := range cell.Deny {
+		if coversRequest(rule, r.Path, method) {
+			return d.deny(CheckOrigin, "denied by rule", rule)
+		}
+	}
+	g := grantFor(cell, r.Path, "")
+	if g == nil {
+		return d.deny(CheckOrigin, "no allow rule covers this origin and path", nil)
+	}
+	d.Rules = g.Rules
+	if !g.HasMethod(method) {
+		return d.deny(CheckMethod, method, nil)
+	}
+	if r.Credentials && !g.Credentials {
+		return d.deny(CheckCredentials, "credentials are not granted", nil)
+	}
+	if d.Kind == Preflight {
+		if name, ok := checkRequestHeaders(g, r.RequestHeaders); !ok {
+			return d.deny(CheckHeader, name, nil)
+		}
+		if r.PrivateNetwork == "true" {
+			if !g.PrivateNetwork {
+				return d.deny(CheckPrivateNetwork, "private network access is not granted", nil)
+			}
+			d.AllowPrivateNetwork = "true"
+		}
+	}
+	d.Allowed = true
+	d.AllowOrigin = origin
+	if g.Public {
+		d.AllowOrigin = "*"
+	}
+	if g.Credentials {
+		d.AllowCredentials = "true"
+	}
+	if d.Kind == Actual {
+		d.ExposeHeaders = g.ExposeHeaders
+		return d
+	}
+	d.Status = g.Status
+	d.AllowMethods = g.AllowMethods
+	if g.AnyMethod && g.Credentials {
+		d.AllowMethods = method // "*" would be read literally
+	}
+	d.AllowHeaders = g.AllowHeaders
+	if g.AnyHeader && g.Credentials && len(r.RequestHeaders) > 0 {
+		d.echoHeaders = r.RequestHeaders
+	}
+	d.MaxAge = g.MaxAgeValue
+	return d
+}
+
+// deny turns d into a denial. A denied response keeps only its Vary header.
+func (d Decision) deny(check Check, detail string, rule *compile.Rule) Decision {
+	d.Allowed, d.Failed, d.Detail = false, check, detail
+	if rule != nil {
+		d.Rules = []*compile.Rule{rule}
+	}
+	if d.Kind == Preflight {
+		d.Status = 403
+	}
+	d.AllowOrigin, d.AllowCredentials, d.AllowMethods, d.AllowHeaders = "", "", "", ""
+	d.ExposeHeaders, d.MaxAge, d.AllowPrivateNetwork, d.echoHeaders = "", "", "", nil
+	return d
+}
+
+// coversRequest reports whether a deny rule covers the path and method.
+func coversRequest(r *compile.Rule, path, method string) bool {
+	if !coversPath(r, path) {
+		return false
+	}
+	if r.Methods == nil || r.AnyMethod {
+		return true
+	}
+	for _, m := range r.Methods {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}
+
+func coversPath(r *compile.Rule, path string) bool {
+	if r.Paths == nil {
+		return true
+	}
+	for _, p := range r.Paths {
+		if p.Match(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// grantFor returns what the allow rules of the cell covering path grant
+// together, or nil when none covers it. With a method, it also requires the
+// grant to cover the method; the public answer uses that.
+func grantFor(c *compile.Cell, path, method string) *compile.Grant {
+	var mask uint64
+	if len(c.Allow) > 64 {
+		var rules []*compile.Rule
+		for _, r := range c.Allow {
+			if coversPath(r, path) {
+				rules = append(rules, r)
+			}
+		}
+		if len(rules) == 0 {
+			return nil
+		}
+		return compile.GrantOf(rules)
+	}
+	for i, r := range c.Allow {
+		if coversPath(r, path) {
+			mask |= 1 << i
+		}
+	}
+	if mask == 0 {
+		return nil
+	}
+	g := c.Grant(mask)
+	if method != "" && !g.HasMethod(method) {
+		return nil
+	}
+	for _, r := range c.Deny {
+		if method != "" && coversRequest(r, path, method) {
+			return nil
+		}
+	}
+	return g
+}
+
+// checkRequestHeaders checks every name of the Access-Control-Request-Headers
+// lines against the grant. It returns the first name not granted, or a
+// reason, and false. It reads each byte once and allocates nothing.
+func checkRequestHeaders(g *compile.Grant, lines []string) (string, bool) {
+	total, names := 0, 0
+	for _, line := range lines {
+		total += len(line)
+		if total > MaxRequestHeadersBytes {
+			return "Access-Control-Request-Headers is longer than 4096 bytes", false
+		}
+		for line != "" {
+			var name string
+			name, line, _ = strings.Cut(line, ",")
+			name = strings.Trim(name, " \t")
+			if name == "" {
+				continue
+			}
+			if names++; names > MaxRequestHeaderNames {
+				return "Access-Control-Request-Headers has more than 64 names", false
+			}
+			if !isToken(name) || !g.AllowsHeader(name) {
+				return name, false
+			}
+		}
+	}
+	return "", true
+}
+
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,214 @@
+package eval
+
+import (
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/corspolicy/cors/compile"
+	"github.com/google/go-cmp/cmp"
+)
+
+func loadTable(t testing.TB, file, policy string) *compile.Table {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := compile.CompileSource(file, src, compile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := prog.Policy(policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+const (
+	app       = "https://app.example.com"
+	varyPre   = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network"
+	appMethod = "DELETE, GET, PATCH, POST, PUT"
+	appHeader = "authorization, content-type, x-request-id"
+)
+
+// TestEvaluate checks one rule of the Fetch standard, or of SPEC.md, per case.
+func TestEvaluate(t *testing.T) {
+	tab := loadTable(t, "testdata/api.cors", "api")
+	tests := []struct {
+		name   string
+		req    Request
+		kind   Kind
+		failed Check // CheckNone: allowed
+		status int
+		header map[string]string
+	}{
+		{"no Origin: not CORS, but the answer varies by origin",
+			Request{Method: "GET", Path: "/api/items"}, NotCORS, 0, 0,
+			map[string]string{"Vary": "Origin"}},
+		{"no Origin on a public path: the public answer, no Vary",
+			Request{Method: "GET", Path: "/public/items"}, NotCORS, 0, 0,
+			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Total-Count"}},
+		{"no Origin on a path no rule covers: nothing at all",
+			Request{Method: "GET", Path: "/other"}, NotCORS, 0, 0, map[string]string{}},
+		{"actual request from an allowed origin: the origin reflected, with credentials",
+			Request{Method: "GET", Path: "/api/items", Origin: []string{app}}, Actual, 0, 0,
+			map[string]string{"Access-Control-Allow-Origin": app, "Access-Control-Allow-Credentials": "true",
+				"Access-Control-Expose-Headers": "X-Request-Id", "Vary": "Origin"}},
+		{"subdomain wildcard covers deeper subdomains",
+			Request{Method: "GET", Path: "/api/items", Origin: []string{"https://a.b.tenant.example.com"}}, Actual, 0, 0,
+			map[string]string{"Access-Control-Allow-Origin": "https://a.b.tenant.example.com", "Access-Control-Allow-Credentials": "true",
+				"Access-Control-Expose-Headers": "X-Request-Id", "Vary": "Origin"}},
+		{"subdomain wildcard does not cover the apex",
+			Request{Method: "GET", Path: "/api/items", Origin: []string{"https://tenant.example.com"}}, Actual, CheckOrigin, 0,
+			map[string]string{"Vary": "Origin"}},
+		{"deny beats a wildcard allow",
+			Request{Method: "GET", Path: "/api/items", Origin: []string{"https://evil.tenant.example.com"}}, Actual, CheckOrigin, 0,
+			map[string]string{"Vary": "Origin"}},
+		{"an origin in upper case is not a serialised origin, never reflected",
+			Request{Method: "GET", Path: "/api/items", Origin: []string{"https://APP.example.com"}}, Actual, CheckOrigin, 0,
+			map[string]string{"Vary": "Origin"}},
+		{"a trailing slash is not an origin",
+			Request{Method: "GET", Path: "/api/items", Origin: []string{app + "/"}}, Actual, CheckOrigin, 0,
+			map[string]string{"Vary": "Origin"}},
+		{"an explicit default port is not how browsers serialise",
+			Request{Method: "GET", Path: "/api/items", Origin: []string{app + ":443"}}, Actual, CheckOrigin, 0,
+			map[string]string{"Vary": "Origin"}},
+		{"two Origin headers are denied",
+			Request{Method: "GET", Path: "/api/items", Origin: []string{app, app}}, Actual, CheckOrigin, 0,
+			map[string]string{"Vary": "Origin"}},
+		{"an empty Origin is denied",
+			Request{Method: "GET", Path: "/api/items", Origin: []string{""}}, Actual, CheckOrigin, 0,
+			map[string]string{"Vary": "Origin"}},
+		{"actual request with a method the origin is not granted",
+			Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}}, Actual, CheckMethod, 0,
+			map[string]string{"Vary": "Origin"}},
+		{"preflight allowed: precomputed lists, max age, three Vary names",
+			Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"PUT"},
+				RequestHeaders: []string{"content-type,x-request-id"}}, Preflight, 0, 204,
+			map[string]string{"Access-Control-Allow-Origin": app, "Access-Control-Allow-Credentials": "true",
+				"Access-Control-Allow-Methods": appMethod, "Access-Control-Allow-Headers": appHeader,
+				"Access-Control-Max-Age": "600", "Vary": varyPre}},
+		{"request headers in any case and order, with spaces, over two lines",
+			Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"PUT"},
+				RequestHeaders: []string{"X-Request-ID , Content-Type", " ,authorization"}}, Preflight, 0, 204,
+			map[string]string{"Access-Control-Allow-Origin": app, "Access-Control-Allow-Credentials": "true",
+				"Access-Control-Allow-Methods": appMethod, "Access-Control-Allow-Headers": appHeader,
+				"Access-Control-Max-Age": "600", "Vary": varyPre}},
+		{"methods compare byte for byte: patch is not PATCH",
+			Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"patch"}}, Preflight, CheckMethod, 403,
+			map[string]string{"Vary": varyPre}},
+		{"a header not granted",
+			Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"PUT"},
+				RequestHeaders: []string{"content-type,x-foo"}}, Preflight, CheckHeader, 403,
+			map[string]string{"Vary": varyPre}},
+		{"a deny rule scoped by path and method",
+			Request{Method: "OPTIONS", Path: "/api/admin/users", Origin: []string{app}, RequestMethod: []string{"DELETE"}}, Preflight, CheckOrigin, 403,
+			map[string]string{"Vary": varyPre}},
+		{"the same path with another method is allowed",
+			Request{Method: "OPTIONS", Path: "/api/admin/users", Origin: []string{app}, RequestMethod: []string{"PUT"}}, Preflight, 0, 204,
+			map[string]string{"Access-Control-Allow-Origin": app, "Access-Control-Allow-Credentials": "true",
+				"Access-Control-Allow-Methods": appMethod, "Access-Control-Allow-Headers": appHeader,
+				"Access-Control-Max-Age": "600", "Vary": varyPre}},
+		{"an empty Access-Control-Request-Method still makes a preflight, denied",
+			Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{""}}, Preflight, CheckMethod, 403,
+			map[string]string{"Vary": varyPre}},
+		{"any port, private network, status 200, max age 0, wildcards without credentials",
+			Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{"http://localhost:3000"}, RequestMethod: []string{"PATCH"},
+				RequestHeaders: []string{"x-anything"}, PrivateNetwork: "true"}, Preflight, 0, 200,
+			map[string]string{"Access-Control-Allow-Origin": "http://localhost:3000", "Access-Control-Allow-Methods": "*",
+				"Access-Control-Allow-Headers": "*", "Access-Control-Max-Age": "0",
+				"Access-Control-Allow-Private-Network": "true", "Vary": varyPre}},
+		{"any port covers the default port",
+			Request{Method: "GET", Path: "/api/items", Origin: []string{"http://localhost"}}, Actual, 0, 0,
+			map[string]string{"Access-Control-Allow-Origin": "http://localhost", "Vary": "Origin"}},
+		{"Authorization is never covered by headers any",
+			Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{"http://localhost:3000"}, RequestMethod: []string{"GET"},
+				RequestHeaders: []string{"authorization"}}, Preflight, CheckHeader, 403,
+			map[string]string{"Vary": varyPre}},
+		{"private network asked where it is not granted",
+			Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"GET"},
+				PrivateNetwork: "true"}, Preflight, CheckPrivateNetwork, 403,
+			map[string]string{"Vary": varyPre}},
+		{"public path: * without Vary on actual requests",
+			Request{Method: "GET", Path: "/public/items", Origin: []string{"https://anyone.example.org"}}, Actual, 0, 0,
+			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Total-Count"}},
+		{"public path: credentials are never granted with *",
+			Request{Method: "GET", Path: "/public/items", Origin: []string{"https://anyone.example.org"}, Credentials: true}, Actual, CheckCredentials, 0,
+			map[string]string{}},
+		{"public preflight",
+			Request{Method: "OPTIONS", Path: "/public/items", Origin: []string{"null"}, RequestMethod: []string{"GET"},
+				RequestHeaders: []string{"x-custom"}}, Preflight, 0, 204,
+			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD",
+				"Access-Control-Allow-Headers": "*", "Vary": varyPre}},
+		{"1 MB of commas in Access-Control-Request-Headers",
+			Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"PUT"},
+				RequestHeaders: []string{strings.Repeat(",", 1<<20)}}, Preflight, CheckHeader, 403,
+			map[string]string{"Vary": varyPre}},
+		{"65 names in Access-Control-Request-Headers",
+			Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"PUT"},
+				RequestHeaders: []string{strings.Repeat("content-type,", 65)}}, Preflight, CheckHeader, 403,
+			map[string]string{"Vary": varyPre}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Evaluate(tab, &tt.req)
+			if d.Kind != tt.kind {
+				t.Errorf("kind = %v, want %v", d.Kind, tt.kind)
+			}
+			if d.Allowed != (tt.failed == CheckNone) || d.Failed != tt.failed {
+				t.Errorf("allowed = %v, failed = %v (%s); want failed = %v", d.Allowed, d.Failed, d.Detail, tt.failed)
+			}
+			if d.Status != tt.status {
+				t.Errorf("status = %d, want %d", d.Status, tt.status)
+			}
+			got := map[string]string{}
+			for k, v := range d.Header() {
+				got[k] = strings.Join(v, ", ")
+			}
+			if diff := cmp.Diff(tt.header, got); diff != "" {
+				t.Errorf("headers (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestEvaluateAllocs checks that Evaluate allocates nothing, hostile input
+// included.
+func TestEvaluateAllocs(t *testing.T) {
+	tab := loadTable(t, "testdata/api.cors", "api")
+	reqs := []Request{
+		{Method: "GET", Path: "/api/items"},
+		{Method: "GET", Path: "/api/items", Origin: []string{app}},
+		{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"PUT"}, RequestHeaders: []string{"Content-Type,X-Request-Id"}},
+		{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"PUT"}, RequestHeaders: []string{strings.Repeat("a,", 4096)}},
+		{Method: "GET", Path: "/api/items", Origin: []string{strings.Repeat("x", 64<<10)}},
+	}
+	for i := range reqs {
+		if n := testing.AllocsPerRun(100, func() { Evaluate(tab, &reqs[i]) }); n != 0 {
+			t.Errorf("request %d: %v allocations, want 0", i, n)
+		}
+	}
+}
+
+// TestWriteDoesNotShare checks that two responses never share a header
+// slice, so a handler that edits one cannot change another (the data race
+// reported against rs/cors).
+func TestWriteDoesNotShare(t *testing.T) {
+	tab := loadTable(t, "testdata/api.cors", "api")
+	req := Request{Method: "GET", Path: "/api/items", Origin: []string{app}}
+	d1, d2 := Evaluate(tab, &req), Evaluate(tab, &req)
+	h1, h2 := http.Header{}, http.Header{}
+	d1.write(h1)
+	d2.write(h2)
+	h1["Access-Control-Expose-Headers"][0] = "changed"
+	h1["Vary"] = append(h1["Vary"], "Accept")
+	if h2.Get("Access-Control-Expose-Headers") != "X-Request-Id" || len(h2["Vary"]) != 1 {
+		t.Errorf("editing one response's headers changed another's: %v", h2)
+	}
+	if got := h1.Get("Access-Control-Allow-Origin"); got != app {
+		t.Errorf("appending to Vary overwrote a neighbour: %q", got)
+	}
+}
