@@ -2,7 +2,6 @@ package lang
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,42 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corspolicy/cors/internal/goldentest"
 	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from the current output")
-
-// golden compares got with the file at path, or rewrites the file with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from the output (-want +got):\n%s", path, diff)
-	}
-}
-
-func glob(t *testing.T, pattern string) []string {
-	t.Helper()
-	files, err := filepath.Glob(pattern)
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no files match %s", pattern)
-	}
-	return files
-}
 
 // TestParseGolden parses each testdata/parse file and compares a dump of the
 // tree, positions included, with its .golden file.
 func TestParseGolden(t *testing.T) {
-	for _, path := range glob(t, "testdata/parse/*.cors") {
+	for _, path := range goldentest.Glob(t, "testdata/parse/*.cors") {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			src, err := os.ReadFile(path)
 			if err != nil {
@@ -58,7 +29,7 @@ func TestParseGolden(t *testing.T) {
 			checkSpans(t, f, src)
 			var buf bytes.Buffer
 			dump(&buf, reflect.ValueOf(f), 0)
-			golden(t, strings.TrimSuffix(path, ".cors")+".golden", buf.Bytes())
+			goldentest.Compare(t, strings.TrimSuffix(path, ".cors")+".golden", buf.Bytes())
 		})
 	}
 }
@@ -153,7 +124,7 @@ func dump(buf *bytes.Buffer, v reflect.Value, depth int) {
 //
 // and the exact messages are kept in its .golden file.
 func TestErrors(t *testing.T) {
-	for _, path := range glob(t, "testdata/errors/*.cors") {
+	for _, path := range goldentest.Glob(t, "testdata/errors/*.cors") {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			src, err := os.ReadFile(path)
 			if err != nil {
@@ -167,7 +138,7 @@ func TestErrors(t *testing.T) {
 			if !ok {
 				t.Fatalf("error is %T, want ErrorList", err)
 			}
-			wants := parseWants(t, src)
+			wants := goldentest.Wants(t, src)
 			if len(wants) == 0 {
 				t.Fatal("no # want lines in the file")
 			}
@@ -179,8 +150,8 @@ func TestErrors(t *testing.T) {
 					break
 				}
 				e := list[i]
-				if pos := fmt.Sprintf("%d:%d", e.Pos.Line, e.Pos.Column); pos != w.pos || !w.rx.MatchString(e.Msg) {
-					t.Errorf("error %d: got %s: %s\nwant %s: /%s/", i, pos, e.Msg, w.pos, w.rx)
+				if pos := fmt.Sprintf("%d:%d", e.Pos.Line, e.Pos.Column); pos != w.Pos || !w.Rx.MatchString(e.Msg) {
+					t.Errorf("error %d: got %s: %s\nwant %s: /%s/", i, pos, e.Msg, w.Pos, w.Rx)
 				}
 				if e.Code == "" {
 					t.Errorf("error %d has no code", i)
@@ -188,7 +159,7 @@ func TestErrors(t *testing.T) {
 			}
 			var buf bytes.Buffer
 			PrintErrors(&buf, err)
-			golden(t, strings.TrimSuffix(path, ".cors")+".golden", buf.Bytes())
+			goldentest.Compare(t, strings.TrimSuffix(path, ".cors")+".golden", buf.Bytes())
 		})
 	}
 }
@@ -197,7 +168,7 @@ func TestErrors(t *testing.T) {
 // the output with its .golden file; the golden file must then format to
 // itself.
 func TestFormatGolden(t *testing.T) {
-	for _, path := range glob(t, "testdata/format/*.input") {
+	for _, path := range goldentest.Glob(t, "testdata/format/*.input") {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			src, err := os.ReadFile(path)
 			if err != nil {
@@ -207,7 +178,7 @@ func TestFormatGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, strings.TrimSuffix(path, ".input")+".golden", out)
+			goldentest.Compare(t, strings.TrimSuffix(path, ".input")+".golden", out)
 			if n, m := strings.Count(string(src), "#"), strings.Count(string(out), "#"); n != m {
 				t.Errorf("input has %d '#', output %d: a comment was lost or made up", n, m)
 			}
