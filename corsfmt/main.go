@@ -26,10 +26,10 @@ func main() {
 // and returns the exit status.
 type command func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 
-// subcommands maps a first argument to the subcommand it selects. There is
-// none yet; lint, test and eval will come. Any other first argument is a
-// flag or a path, for the formatter.
-var subcommands = map[string]command{}
+// subcommands maps a first argument to the subcommand it selects; lint
+// and test will join eval. Any other first argument is a flag or a path,
+// for the formatter: a file named eval is formatted as ./eval.
+var subcommands = map[string]command{"eval": runEval}
 
 // run runs corsfmt with the given arguments, those after the program name,
 // and returns the exit status.
@@ -57,7 +57,9 @@ The flags combine: -l -w lists the files it rewrites, -d -w shows what it
 changed. Exit status is 2 when a file does not parse or on any I/O or usage
 error, 0 otherwise, even when -l lists files.
 
-Subcommands (lint, test, eval) will follow, selected by the first argument.
+Subcommands, selected by the first argument:
+  corsfmt eval [-policy NAME] [-profile P] [-explain] FILE.cors
+(lint and test will follow).
 `
 
 // runFormat formats the files, directories or standard input that args

@@ -35,17 +35,7 @@ func (m *Middleware) Swap(t *compile.Table) { m.table.Store(t) }
 // Wrap returns next wrapped in the middleware.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := Request{
-			Method:         r.Method,
-			Path:           requestPath(r),
-			Origin:         r.Header["Origin"],
-			RequestMethod:  r.Header["Access-Control-Request-Method"],
-			RequestHeaders: r.Header["Access-Control-Request-Headers"],
-			Credentials:    len(r.Header["Cookie"]) > 0,
-		}
-		if v := r.Header["Access-Control-Request-Private-Network"]; len(v) > 0 {
-			req.PrivateNetwork = v[0]
-		}
+		req := RequestOf(r)
 		d := Evaluate(m.table.Load(), &req)
 		d.write(w.Header())
 		if d.Kind == Preflight {
@@ -63,6 +53,24 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// RequestOf returns what Evaluate needs of an HTTP request, as the
+// middleware reads it: the header lines as received, credentials meaning a
+// Cookie header, and the path with dot segments resolved.
+func RequestOf(r *http.Request) Request {
+	req := Request{
+		Method:         r.Method,
+		Path:           requestPath(r),
+		Origin:         r.Header["Origin"],
+		RequestMethod:  r.Header["Access-Control-Request-Method"],
+		RequestHeaders: r.Header["Access-Control-Request-Headers"],
+		Credentials:    len(r.Header["Cookie"]) > 0,
+	}
+	if v := r.Header["Access-Control-Request-Private-Network"]; len(v) > 0 {
+		req.PrivateNetwork = v[0]
+	}
+	return req
 }
 
 type decisionKey struct{}
