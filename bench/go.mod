@@ -5,8 +5,14 @@ go 1.26.0
 replace github.com/corspolicy/cors => ../
 
 require (
-	github.com/jub0bs/cors v1.0.1 // indirect
-	github.com/rs/cors v1.11.1 // indirect
-	golang.org/x/net v0.53.0 // indirect
-	golang.org/x/text v0.36.0 // indirect
+	github.com/corspolicy/cors v0.0.0-00010101000000-000000000000
+	github.com/jub0bs/cors v1.0.1
+	github.com/rs/cors v1.11.1
+)
+
+require (
+	github.com/alecthomas/participle/v2 v2.1.4 // indirect
+	github.com/google/go-cmp v0.7.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
 )
