@@ -73,15 +73,23 @@ func listOf(lines []string, fold bool) map[string]bool {
 func TestSameDecisions(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
+			// A preflight is the middleware's to answer; every other
+			// request goes on to the handler.
+			wantNext := sc.req.Method != http.MethodOptions
 			for _, im := range impls {
-				h, err := handlerFor(sc.policy, im, nil)
+				called := false
+				next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true })
+				h, err := handlerFor(sc.policy, im, next)
 				if err != nil {
 					t.Fatalf("%s: %v", im.name, err)
 				}
 				d := decide(t, h, sc)
-				t.Logf("%-6s allowed=%-5v status=%d acao=%q", im.name, d.allowed, d.status, d.acao)
+				t.Logf("%-6s allowed=%-5v status=%d next=%-5v acao=%q", im.name, d.allowed, d.status, called, d.acao)
 				if d.allowed != sc.allowed {
 					t.Errorf("%s: allowed = %v, want %v", im.name, d.allowed, sc.allowed)
+				}
+				if called != wantNext {
+					t.Errorf("%s: handler called = %v, want %v", im.name, called, wantNext)
 				}
 			}
 		})

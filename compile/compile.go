@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -234,7 +233,7 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
 			out.AnyMethod = true
 		case it.keyword != "":
 			c.errorf(it.at.Pos, it.at.EndPos, CodeMisplaced, "%s is not a method", it.keyword)
-		case !isToken(it.lit.Value):
+		case !IsToken(it.lit.Value):
 			c.errorf(posIn(it.lit, firstNonToken(it.lit.Value)), it.lit.EndPos, CodeMethod, "invalid method %q: a method is an HTTP token", it.lit.Value)
 		case !slices.Contains(out.Methods, it.lit.Value):
 			out.Methods = append(out.Methods, it.lit.Value)
@@ -260,7 +259,7 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule) {
 			*anyFlag, anyAt = true, it.at
 		case it.keyword != "":
 			c.errorf(it.at.Pos, it.at.EndPos, CodeMisplaced, "%s is not a header name", it.keyword)
-		case !isToken(it.lit.Value):
+		case !IsToken(it.lit.Value):
 			c.errorf(posIn(it.lit, firstNonToken(it.lit.Value)), it.lit.EndPos, CodeHeader, "invalid header name %q: a header name is an HTTP token", it.lit.Value)
 		default:
 			name := it.lit.Value
@@ -282,5 +281,3 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule) {
 	}
 	slices.SortFunc(*names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 }
-
-var _ = errors.New

@@ -193,35 +193,10 @@ func keys[V any](m map[string]V) []string {
 
 // suggest returns "; did you mean X?" for the candidate nearest to name.
 func suggest(name string, candidates []string) string {
-	best, bestDist := "", 3
-	for _, c := range candidates {
-		if d := editDistance(name, c); d < bestDist && d < max(len(name), 2) {
-			best, bestDist = c, d
-		}
+	if best := lang.Nearest(name, candidates); best != "" {
+		return fmt.Sprintf("; did you mean %s?", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %s?", best)
-}
-
-func editDistance(a, b string) int {
-	row := make([]int, len(b)+1)
-	for j := range row {
-		row[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		diag := row[0]
-		row[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			diag, row[j] = row[j], min(row[j]+1, row[j-1]+1, diag+cost)
-		}
-	}
-	return row[len(b)]
+	return ""
 }
 
 // posIn returns the position of byte off of a string literal's value.
@@ -232,9 +207,9 @@ func posIn(s *lang.String, off int) lang.Position {
 	return p
 }
 
-// isToken reports whether s is an HTTP token (RFC 9110, 5.6.2), the syntax
+// IsToken reports whether s is an HTTP token (RFC 9110, 5.6.2), the syntax
 // of methods and header names.
-func isToken(s string) bool {
+func IsToken(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -250,7 +225,7 @@ func isToken(s string) bool {
 // firstNonToken returns the offset of the first byte of s that cannot be in a token.
 func firstNonToken(s string) int {
 	for i := 0; i < len(s); i++ {
-		if !isToken(s[i : i+1]) {
+		if !IsToken(s[i : i+1]) {
 			return i
 		}
 	}

@@ -47,8 +47,9 @@ type Rule struct {
 	Status         int // preflight status; 0 when the rule sets none
 }
 
-// coversMethod reports whether the rule covers a request with method m.
-func (r *Rule) coversMethod(m string) bool {
+// CoversMethod reports whether the rule covers a request with method m:
+// for a deny rule without a methods clause, every method.
+func (r *Rule) CoversMethod(m string) bool {
 	if r.AnyMethod || r.Methods == nil {
 		return true
 	}
@@ -60,8 +61,8 @@ func (r *Rule) coversMethod(m string) bool {
 	return false
 }
 
-// coversPath reports whether the rule covers the request path p.
-func (r *Rule) coversPath(p string) bool {
+// CoversPath reports whether the rule covers the request path p.
+func (r *Rule) CoversPath(p string) bool {
 	if r.Paths == nil {
 		return true
 	}

@@ -133,30 +133,7 @@ func (d Decision) deny(check Check, detail string, rule *compile.Rule) Decision 
 
 // coversRequest reports whether a deny rule covers the path and method.
 func coversRequest(r *compile.Rule, path, method string) bool {
-	if !coversPath(r, path) {
-		return false
-	}
-	if r.Methods == nil || r.AnyMethod {
-		return true
-	}
-	for _, m := range r.Methods {
-		if m == method {
-			return true
-		}
-	}
-	return false
-}
-
-func coversPath(r *compile.Rule, path string) bool {
-	if r.Paths == nil {
-		return true
-	}
-	for _, p := range r.Paths {
-		if p.Match(path) {
-			return true
-		}
-	}
-	return false
+	return r.CoversPath(path) && r.CoversMethod(method)
 }
 
 // grantFor returns what the allow rules of the cell covering path grant
@@ -167,7 +144,7 @@ func grantFor(c *compile.Cell, path, method string) *compile.Grant {
 	if len(c.Allow) > 64 {
 		var rules []*compile.Rule
 		for _, r := range c.Allow {
-			if coversPath(r, path) {
+			if r.CoversPath(path) {
 				rules = append(rules, r)
 			}
 		}
@@ -177,7 +154,7 @@ func grantFor(c *compile.Cell, path, method string) *compile.Grant {
 		return compile.GrantOf(rules)
 	}
 	for i, r := range c.Allow {
-		if coversPath(r, path) {
+		if r.CoversPath(path) {
 			mask |= 1 << i
 		}
 	}
@@ -216,20 +193,10 @@ func checkRequestHeaders(g *compile.Grant, lines []string) (string, bool) {
 			if names++; names > MaxRequestHeaderNames {
 				return "Access-Control-Request-Headers has more than 64 names", false
 			}
-			if !isToken(name) || !g.AllowsHeader(name) {
+			if !compile.IsToken(name) || !g.AllowsHeader(name) {
 				return name, false
 			}
 		}
 	}
 	return "", true
-}
-
-func isToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -90,7 +90,7 @@ func Reference(t *compile.Table, r *Request) Decision {
 		for _, n := range names {
 			lower := strings.ToLower(n)
 			named := slices.Contains(g.headers, lower)
-			if !isToken(n) || !named && !(g.anyHeader && lower != "authorization") {
+			if !compile.IsToken(n) || !named && !(g.anyHeader && lower != "authorization") {
 				return d.deny(CheckHeader, "", nil)
 			}
 		}

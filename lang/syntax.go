@@ -90,7 +90,7 @@ func syntaxError(err error, tokens []lexer.Token) *Error {
 	case last.Type == 0 && !(found.Type == tokIdent && found.Value == "cors"):
 		e.Msg = fmt.Sprintf("expected the version line \"cors %d\", found %s", LanguageVersion, what)
 	case last.Type == tokIdent && (last.Value == "credentials" || last.Value == "private-network") &&
-		inner != "file" && (found.Type != tokIdent || nearest(found.Value, clauseKeywords) == ""):
+		inner != "file" && (found.Type != tokIdent || Nearest(found.Value, clauseKeywords) == ""):
 		e.Msg = fmt.Sprintf("expected clause or \"}\", found %s; %s takes no value", what, last.Value)
 	case (found.Type == tokString || found.Type == tokIdent && !isKeyword(found.Value)) &&
 		(last.Type == tokString || last.Type == tokIdent && !isListKeyword(last.Value)) &&
@@ -128,7 +128,7 @@ func syntaxError(err error, tokens []lexer.Token) *Error {
 			e.Msg = fmt.Sprintf("expected %s or \"}\", found %s", noun, what)
 		}
 		if found.Type == tokIdent {
-			if s := nearest(found.Value, want); s != "" {
+			if s := Nearest(found.Value, want); s != "" {
 				e.Msg += fmt.Sprintf("; did you mean %q?", s)
 			} else if noun != "declaration" {
 				e.Msg += fmt.Sprintf(" (a %s starts with %s)", strings.SplitN(noun, ",", 2)[0], orList(want))
@@ -187,7 +187,7 @@ func expectation(ebnf string, last lexer.Token) string {
 // statement anywhere.
 func isKeyword(word string) bool {
 	for _, list := range [][]string{topKeywords, policyKeywords, clauseKeywords} {
-		if nearest(word, list) != "" {
+		if Nearest(word, list) != "" {
 			return true
 		}
 	}
@@ -245,10 +245,11 @@ func orList(words []string) string {
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
-// nearest returns the candidate closest to word, when it is close enough to
+// Nearest returns the candidate closest to word, when it is close enough to
 // be what was meant: the same letters in another case, or at most two edits
-// away (one for short words).
-func nearest(word string, candidates []string) string {
+// away (one for short words); otherwise "". Messages use it to ask "did you
+// mean ...?".
+func Nearest(word string, candidates []string) string {
 	best, bestDist := "", 3
 	if len(word) <= 4 {
 		bestDist = 2
