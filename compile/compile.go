@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -200,7 +201,10 @@ func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
 			}
 		}
 	}
-	slices.SortFunc(out.Origins, func(a, b Pattern) int { return strings.Compare(a.String(), b.String()) })
+	slices.SortFunc(out.Origins, func(a, b Pattern) int {
+		return cmp.Or(strings.Compare(a.Scheme, b.Scheme), strings.Compare(a.Host, b.Host),
+			cmp.Compare(a.Port, b.Port), boolCompare(a.Wildcard, b.Wildcard))
+	})
 }
 
 func (c *compiler) paths(s *scope, cl *lang.ListClause, out *Rule) {
@@ -280,4 +284,14 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule) {
 		}
 	}
 	slices.SortFunc(*names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+}
+
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

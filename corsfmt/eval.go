@@ -61,7 +61,7 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "corsfmt eval:", err)
 		return 2
 	}
-	mw := eval.NewMiddleware(tab)
+	mw := eval.NewMiddleware(tab, eval.DecisionInContext())
 	var decision *eval.Decision
 	handler := mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		decision = eval.FromContext(r.Context())

@@ -15,16 +15,33 @@ import (
 // Preflights are answered directly, with the policy's status (204 unless
 // the policy says 200) or 403, and never reach the wrapped handler. Other
 // requests get their CORS headers and go on to the handler, allowed or
-// not: the browser, not the server, withholds a denied response. A handler
-// finds the Decision of a CORS request with FromContext.
+// not: the browser, not the server, withholds a denied response. With the
+// DecisionInContext option, a handler finds the Decision of a CORS request
+// with FromContext.
 type Middleware struct {
-	table atomic.Pointer[compile.Table]
+	table     atomic.Pointer[compile.Table]
+	inContext bool
+}
+
+// An Option configures a Middleware.
+type Option func(*Middleware)
+
+// DecisionInContext makes the middleware put the Decision of every actual
+// CORS request in the request's context, for FromContext. It is an option
+// because it costs two allocations per such request (Go's
+// http.Request.WithContext copies the request), which a service that does
+// not read the Decision should not pay.
+func DecisionInContext() Option {
+	return func(m *Middleware) { m.inContext = true }
 }
 
 // NewMiddleware returns a middleware that answers with the policy in t.
-func NewMiddleware(t *compile.Table) *Middleware {
+func NewMiddleware(t *compile.Table, opts ...Option) *Middleware {
 	m := &Middleware{}
 	m.table.Store(t)
+	for _, o := range opts {
+		o(m)
+	}
 	return m
 }
 
@@ -42,14 +59,10 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			w.WriteHeader(d.Status)
 			return
 		}
-		if d.Kind == Actual {
-			// The Decision costs two allocations here (the context and
-			// the request copy); non-CORS requests and preflights are
-			// spared them.
-			// A copy goes into the context, so that d itself stays on
-			// the stack for the other kinds of request.
-			dc := d
-			r = r.WithContext(context.WithValue(r.Context(), decisionKey{}, &dc))
+		if d.Kind == Actual && m.inContext {
+			// One allocation holds the context and a copy of the
+			// decision, so that d itself stays on the stack.
+			r = r.WithContext(&decisionContext{Context: r.Context(), d: d})
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -57,16 +70,22 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 
 // RequestOf returns what Evaluate needs of an HTTP request, as the
 // middleware reads it: the header lines as received, credentials meaning a
-// Cookie header, and the path with dot segments resolved.
+// Cookie header, and the path with dot segments resolved. It looks up only
+// the headers the kind of request needs: none past Origin for a request
+// without one, the preflight headers only for OPTIONS.
 func RequestOf(r *http.Request) Request {
-	req := Request{
-		Method:         r.Method,
-		Path:           requestPath(r),
-		Origin:         r.Header["Origin"],
-		RequestMethod:  r.Header["Access-Control-Request-Method"],
-		RequestHeaders: r.Header["Access-Control-Request-Headers"],
-		Credentials:    len(r.Header["Cookie"]) > 0,
+	req := Request{Method: r.Method, Path: requestPath(r), Origin: r.Header["Origin"]}
+	if req.Origin == nil {
+		return req
 	}
+	if r.Method == http.MethodOptions {
+		req.RequestMethod = r.Header["Access-Control-Request-Method"]
+	}
+	if req.RequestMethod == nil {
+		req.Credentials = len(r.Header["Cookie"]) > 0
+		return req
+	}
+	req.RequestHeaders = r.Header["Access-Control-Request-Headers"]
 	if v := r.Header["Access-Control-Request-Private-Network"]; len(v) > 0 {
 		req.PrivateNetwork = v[0]
 	}
@@ -75,8 +94,23 @@ func RequestOf(r *http.Request) Request {
 
 type decisionKey struct{}
 
-// FromContext returns the Decision the middleware made for the request whose
-// context this is, or nil for a request that was not a CORS request.
+// decisionContext carries a Decision; it is its own context value, so that
+// carrying one costs one allocation.
+type decisionContext struct {
+	context.Context
+	d Decision
+}
+
+func (c *decisionContext) Value(key any) any {
+	if key == (decisionKey{}) {
+		return &c.d
+	}
+	return c.Context.Value(key)
+}
+
+// FromContext returns the Decision the middleware made for the actual CORS
+// request whose context this is, or nil: for a request that was not one, or
+// when the middleware was made without DecisionInContext.
 func FromContext(ctx context.Context) *Decision {
 	d, _ := ctx.Value(decisionKey{}).(*Decision)
 	return d

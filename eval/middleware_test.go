@@ -10,7 +10,7 @@ import (
 func TestMiddleware(t *testing.T) {
 	tab := loadTable(t, "testdata/api.cors", "api")
 	var reached *http.Request
-	handler := NewMiddleware(tab).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := NewMiddleware(tab, DecisionInContext()).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reached = r
 		w.Header().Add("Vary", "Accept-Encoding")
 		w.WriteHeader(http.StatusTeapot)
@@ -99,3 +99,48 @@ func mustURL(t *testing.T, p string) *url.URL {
 	t.Helper()
 	return &url.URL{Path: p}
 }
+
+// TestMiddlewareAllocs pins what the middleware allocates per request: the
+// one slice that holds the response's CORS header values, and nothing for a
+// response that has none; two more with DecisionInContext on an actual
+// request.
+func TestMiddlewareAllocs(t *testing.T) {
+	tab := loadTable(t, "testdata/api.cors", "api")
+	next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	plain, withDecision := NewMiddleware(tab).Wrap(next), NewMiddleware(tab, DecisionInContext()).Wrap(next)
+	req := func(method, target string, header map[string]string) *http.Request {
+		r := httptest.NewRequest(method, target, nil)
+		for k, v := range header {
+			r.Header.Set(k, v)
+		}
+		return r
+	}
+	tests := []struct {
+		name    string
+		handler http.Handler
+		req     *http.Request
+		want    float64
+	}{
+		{"not CORS, with Vary", plain, req("GET", "/api/items", nil), 1},
+		{"not CORS, no header at all", plain, req("GET", "/other", nil), 0},
+		{"actual", plain, req("GET", "/api/items", map[string]string{"Origin": app}), 1},
+		{"actual with the decision in the context", withDecision, req("GET", "/api/items", map[string]string{"Origin": app}), 3},
+		{"preflight", plain, req("OPTIONS", "/api/items", map[string]string{"Origin": app, "Access-Control-Request-Method": "PUT"}), 1},
+	}
+	for _, tt := range tests {
+		w := &headerOnly{h: http.Header{}}
+		got := testing.AllocsPerRun(100, func() {
+			clear(w.h)
+			tt.handler.ServeHTTP(w, tt.req)
+		})
+		if got != tt.want {
+			t.Errorf("%s: %v allocations, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+type headerOnly struct{ h http.Header }
+
+func (w *headerOnly) Header() http.Header         { return w.h }
+func (w *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (w *headerOnly) WriteHeader(int)             {}
