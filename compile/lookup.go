@@ -23,31 +23,31 @@ func (t *Table) Lookup(origin string) (*Cell, bool) {
 	if !ok {
 		return nil, false
 	}
-	n, rest := t.trees[schemeIndex(scheme)], host
-	if strings.HasPrefix(host, "[") {
-		if child, ok := n.children[host]; ok {
-			n, rest = child, ""
-		}
-	} else {
-		for rest != "" {
-			i := strings.LastIndexByte(rest, '.')
-			child, ok := n.children[rest[i+1:]]
-			if !ok {
-				break
-			}
-			n = child
-			if i < 0 {
-				rest = ""
-			} else {
-				rest = rest[:i]
-			}
-		}
-	}
-	if rest == "" && n.name != "" {
+	// The deepest node whose host is the origin's host or a suffix of it
+	// at a label boundary. Every suffix of a pattern's host is a node, so
+	// the longest suffix found is the deepest: trying suffixes from the
+	// longest, the first hit ends the search, usually at once.
+	si := schemeIndex(scheme)
+	hosts := t.hosts[si]
+	if n, ok := hosts[host]; ok {
 		if c, ok := n.at[port]; ok {
 			return c, true
 		}
 		return n.atOther, true
+	}
+	n := t.trees[si]
+	if !strings.HasPrefix(host, "[") {
+		for rest := host; ; {
+			i := strings.IndexByte(rest, '.')
+			if i < 0 {
+				break
+			}
+			rest = rest[i+1:]
+			if m, ok := hosts[rest]; ok {
+				n = m
+				break
+			}
+		}
 	}
 	if c, ok := n.below[port]; ok {
 		return c, true

@@ -23,8 +23,9 @@ type Table struct {
 	Pos   lang.Position
 	Rules []*Rule
 
-	exact   map[string]*Cell // serialised origin -> cell
-	trees   [2]*node         // http, https
+	exact   map[string]*Cell    // serialised origin -> cell
+	trees   [2]*node            // http, https
+	hosts   [2]map[string]*node // every node of a tree by its host name
 	null    *Cell
 	anyCell *Cell // the rules naming any, alone
 
@@ -104,6 +105,7 @@ func (t *Table) nodeFor(scheme, host string, create bool) *node {
 			}
 			child = &node{children: map[string]*node{}, name: name}
 			n.children[l] = child
+			t.hosts[schemeIndex(scheme)][name] = child
 		}
 		n = child
 	}
@@ -120,6 +122,7 @@ func (t *Table) build() {
 	}
 	for i := range t.trees {
 		t.trees[i] = &node{children: map[string]*node{}}
+		t.hosts[i] = map[string]*node{}
 	}
 	var anyRules, nullRules []*Rule
 	for _, r := range t.Rules {

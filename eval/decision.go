@@ -102,16 +102,20 @@ func (d *Decision) Header() http.Header {
 // response: nothing is shared between requests. Vary is added to what is
 // already there.
 func (d *Decision) write(h http.Header) {
+	if d.AllowOrigin == "" && d.echoHeaders == nil {
+		// Denied, or not CORS: at most Vary. The common case of a
+		// response that varies and carries nothing else.
+		if d.Vary != "" {
+			h["Vary"] = append(h["Vary"], d.Vary)
+		}
+		return
+	}
 	vals := d.values()
-	n := 0
-	for i, v := range vals {
-		if v != "" && !(i == 3 && d.echoHeaders != nil) {
+	n := len(d.echoHeaders)
+	for _, v := range vals {
+		if v != "" {
 			n++
 		}
-	}
-	n += len(d.echoHeaders)
-	if n == 0 {
-		return
 	}
 	buf := make([]string, 0, n)
 	for i, v := range vals {

@@ -23,6 +23,13 @@ const (
 // allocate.
 func Evaluate(t *compile.Table, r *Request) Decision {
 	var d Decision
+	evaluate(t, r, &d)
+	return d
+}
+
+// evaluate fills in d, which starts as the zero Decision; filling it in
+// place spares copying the Decision at every return.
+func evaluate(t *compile.Table, r *Request, d *Decision) {
 	switch {
 	case len(r.Origin) == 0:
 		d.Kind = NotCORS
@@ -48,46 +55,55 @@ func Evaluate(t *compile.Table, r *Request) Decision {
 				d.AllowOrigin, d.ExposeHeaders = "*", g.ExposeHeaders
 			}
 		}
-		return d
+		return
 	}
 	if len(r.Origin) > 1 {
-		return d.deny(CheckOrigin, "several Origin headers", nil)
+		d.deny(CheckOrigin, "several Origin headers", nil)
+		return
 	}
 	origin := r.Origin[0]
 	cell, ok := t.Lookup(origin)
 	if !ok {
-		return d.deny(CheckOrigin, "not a serialised origin", nil)
+		d.deny(CheckOrigin, "not a serialised origin", nil)
+		return
 	}
 	method := r.Method
 	if d.Kind == Preflight {
 		if len(r.RequestMethod) != 1 || r.RequestMethod[0] == "" {
-			return d.deny(CheckMethod, "Access-Control-Request-Method must be one method", nil)
+			d.deny(CheckMethod, "Access-Control-Request-Method must be one method", nil)
+			return
 		}
 		method = r.RequestMethod[0]
 	}
 	for _, rule := range cell.Deny {
 		if coversRequest(rule, r.Path, method) {
-			return d.deny(CheckOrigin, "denied by rule", rule)
+			d.deny(CheckOrigin, "denied by rule", rule)
+			return
 		}
 	}
 	g := grantFor(cell, r.Path, "")
 	if g == nil {
-		return d.deny(CheckOrigin, "no allow rule covers this origin and path", nil)
+		d.deny(CheckOrigin, "no allow rule covers this origin and path", nil)
+		return
 	}
 	d.Rules = g.Rules
 	if !g.HasMethod(method) {
-		return d.deny(CheckMethod, method, nil)
+		d.deny(CheckMethod, method, nil)
+		return
 	}
 	if r.Credentials && !g.Credentials {
-		return d.deny(CheckCredentials, "credentials are not granted", nil)
+		d.deny(CheckCredentials, "credentials are not granted", nil)
+		return
 	}
 	if d.Kind == Preflight {
 		if name, ok := checkRequestHeaders(g, r.RequestHeaders); !ok {
-			return d.deny(CheckHeader, name, nil)
+			d.deny(CheckHeader, name, nil)
+			return
 		}
 		if r.PrivateNetwork == "true" {
 			if !g.PrivateNetwork {
-				return d.deny(CheckPrivateNetwork, "private network access is not granted", nil)
+				d.deny(CheckPrivateNetwork, "private network access is not granted", nil)
+				return
 			}
 			d.AllowPrivateNetwork = "true"
 		}
@@ -102,7 +118,7 @@ func Evaluate(t *compile.Table, r *Request) Decision {
 	}
 	if d.Kind == Actual {
 		d.ExposeHeaders = g.ExposeHeaders
-		return d
+		return
 	}
 	d.Status = g.Status
 	d.AllowMethods = g.AllowMethods
@@ -114,11 +130,11 @@ func Evaluate(t *compile.Table, r *Request) Decision {
 		d.echoHeaders = r.RequestHeaders
 	}
 	d.MaxAge = g.MaxAgeValue
-	return d
+	return
 }
 
 // deny turns d into a denial. A denied response keeps only its Vary header.
-func (d Decision) deny(check Check, detail string, rule *compile.Rule) Decision {
+func (d *Decision) deny(check Check, detail string, rule *compile.Rule) {
 	d.Allowed, d.Failed, d.Detail = false, check, detail
 	if rule != nil {
 		d.Rules = []*compile.Rule{rule}
@@ -128,7 +144,6 @@ func (d Decision) deny(check Check, detail string, rule *compile.Rule) Decision 
 	}
 	d.AllowOrigin, d.AllowCredentials, d.AllowMethods, d.AllowHeaders = "", "", "", ""
 	d.ExposeHeaders, d.MaxAge, d.AllowPrivateNetwork, d.echoHeaders = "", "", "", nil
-	return d
 }
 
 // coversRequest reports whether a deny rule covers the path and method.

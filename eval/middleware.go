@@ -124,12 +124,23 @@ func requestPath(r *http.Request) string {
 	if p == "" {
 		return "/"
 	}
-	if !strings.Contains(p, "/.") && !strings.Contains(p, "//") && p[0] == '/' {
-		return p // already clean: no allocation
+	if p[0] == '/' && isClean(p) {
+		return p // no allocation
 	}
 	clean := path.Clean("/" + p)
 	if strings.HasSuffix(p, "/") && clean != "/" {
 		clean += "/"
 	}
 	return clean
+}
+
+// isClean reports whether p holds no dot segment and no repeated slash, in
+// one pass: the common case, which needs no cleaning.
+func isClean(p string) bool {
+	for i := 0; i+1 < len(p); i++ {
+		if p[i] == '/' && (p[i+1] == '/' || p[i+1] == '.') {
+			return false
+		}
+	}
+	return true
 }

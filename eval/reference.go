@@ -47,33 +47,39 @@ func Reference(t *compile.Table, r *Request) Decision {
 		}
 	}
 	if len(r.Origin) != 1 || !refIsOrigin(r.Origin[0]) {
-		return d.deny(CheckOrigin, "", nil)
+		d.deny(CheckOrigin, "", nil)
+		return d
 	}
 	origin := r.Origin[0]
 	matches := func(rule *compile.Rule) bool { return refMatchesOrigin(rule, origin) }
 	method := r.Method
 	if d.Kind == Preflight {
 		if len(r.RequestMethod) != 1 || r.RequestMethod[0] == "" {
-			return d.deny(CheckMethod, "", nil)
+			d.deny(CheckMethod, "", nil)
+			return d
 		}
 		method = r.RequestMethod[0]
 	}
 	for _, rule := range t.Rules {
 		if rule.Effect == compile.Deny && matches(rule) && ruleCoversPath(rule, r.Path) &&
 			(rule.Methods == nil || slices.Contains(rule.Methods, method)) {
-			return d.deny(CheckOrigin, "", rule)
+			d.deny(CheckOrigin, "", rule)
+			return d
 		}
 	}
 	g := refGrant(t.Rules, matches, r.Path)
 	if g == nil {
-		return d.deny(CheckOrigin, "", nil)
+		d.deny(CheckOrigin, "", nil)
+		return d
 	}
 	d.Rules = g.rules
 	if !refHasMethod(g, method) {
-		return d.deny(CheckMethod, "", nil)
+		d.deny(CheckMethod, "", nil)
+		return d
 	}
 	if r.Credentials && !g.credentials {
-		return d.deny(CheckCredentials, "", nil)
+		d.deny(CheckCredentials, "", nil)
+		return d
 	}
 	if d.Kind == Preflight {
 		var names []string
@@ -85,18 +91,21 @@ func Reference(t *compile.Table, r *Request) Decision {
 			}
 		}
 		if len(strings.Join(r.RequestHeaders, "")) > MaxRequestHeadersBytes || len(names) > MaxRequestHeaderNames {
-			return d.deny(CheckHeader, "", nil)
+			d.deny(CheckHeader, "", nil)
+			return d
 		}
 		for _, n := range names {
 			lower := strings.ToLower(n)
 			named := slices.Contains(g.headers, lower)
 			if !compile.IsToken(n) || !named && !(g.anyHeader && lower != "authorization") {
-				return d.deny(CheckHeader, "", nil)
+				d.deny(CheckHeader, "", nil)
+				return d
 			}
 		}
 		if r.PrivateNetwork == "true" {
 			if !g.privateNetwork {
-				return d.deny(CheckPrivateNetwork, "", nil)
+				d.deny(CheckPrivateNetwork, "", nil)
+				return d
 			}
 			d.AllowPrivateNetwork = "true"
 		}
