@@ -63,14 +63,17 @@ func Compile(f *lang.File, opts Options) (*Program, error) {
 			case *lang.Rule:
 				rules = append(rules, c.rule(s, it))
 			case *lang.Profile:
-				in := false
+				in := opts.AllProfiles
+				var names []string
 				for _, n := range it.Names {
 					in = in || n.Name == opts.Profile
+					names = append(names, n.Name)
 				}
 				for _, r := range it.Rules {
 					// Rules of other profiles are checked all the same:
 					// a mistake must not wait for the build that uses it.
 					if r := c.rule(s, r); in {
+						r.Profiles = names
 						rules = append(rules, r)
 					}
 				}
@@ -90,7 +93,7 @@ func Compile(f *lang.File, opts Options) (*Program, error) {
 
 // rule validates a rule and lowers it.
 func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
-	out := &Rule{Pos: r.Pos, MaxAge: -1}
+	out := &Rule{Pos: r.Pos, MaxAge: -1, Node: r, Sources: map[string]*lang.String{}}
 	if r.Effect == "deny" {
 		out.Effect = Deny
 	}
@@ -198,6 +201,9 @@ func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
 			if key := p.String(); !seen[key] {
 				seen[key] = true
 				out.Origins = append(out.Origins, p)
+				out.Sources["origin "+key] = it.lit
+			} else {
+				out.Duplicates = append(out.Duplicates, it.lit)
 			}
 		}
 	}
@@ -241,6 +247,7 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
 			c.errorf(posIn(it.lit, firstNonToken(it.lit.Value)), it.lit.EndPos, CodeMethod, "invalid method %q: a method is an HTTP token", it.lit.Value)
 		case !slices.Contains(out.Methods, it.lit.Value):
 			out.Methods = append(out.Methods, it.lit.Value)
+			out.Sources["method "+it.lit.Value] = it.lit
 		}
 	}
 	if out.AnyMethod {
@@ -272,6 +279,7 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule) {
 			}
 			if !slices.ContainsFunc(*names, func(x string) bool { return strings.EqualFold(x, name) }) {
 				*names = append(*names, name)
+				out.Sources[cl.Keyword+" "+strings.ToLower(name)] = it.lit
 			}
 		}
 	}

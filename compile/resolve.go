@@ -17,6 +17,9 @@ type Options struct {
 	Profile string
 	// Importer resolves imports; nil refuses every import.
 	Importer lang.Importer
+	// AllProfiles includes the rules of every profile block, for tools
+	// that look at a policy as written (the lint) rather than serve it.
+	AllProfiles bool
 }
 
 // scope is what the names of one file refer to: its sets and its imports.

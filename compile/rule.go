@@ -45,6 +45,15 @@ type Rule struct {
 	PrivateNetwork bool
 	MaxAge         int // seconds; -1 when the rule sets none
 	Status         int // preflight status; 0 when the rule sets none
+
+	// Where the rule came from, for tools that point at it.
+	Node     *lang.Rule
+	Profiles []string // the names of its profile block; nil outside one
+	// Sources maps each value to the string literal it was first written
+	// in: "origin " + the normalised pattern, "method " + the method,
+	// "headers " or "expose " + the lower-case name.
+	Sources    map[string]*lang.String
+	Duplicates []*lang.String // origin literals that repeat one before them
 }
 
 // CoversMethod reports whether the rule covers a request with method m:

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -112,13 +113,9 @@ func loadPolicy(path, policy, profile string) (*compile.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	root := "."
-	if filepath.IsAbs(path) {
-		root = "/"
-	}
 	prog, err := compile.CompileSource(path, src, compile.Options{
 		Profile:  profile,
-		Importer: rootedImporter{lang.FSImporter{FS: os.DirFS(root)}},
+		Importer: rootedImporter{lang.FSImporter{FS: fsFor(path)}},
 	})
 	if err != nil {
 		return nil, err
@@ -170,6 +167,16 @@ func printExplanation(w io.Writer, r *http.Request, d *eval.Decision) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// fsFor returns the file system relative imports of the file at path are
+// served from: the working directory for a relative path, / for an
+// absolute one.
+func fsFor(path string) fs.FS {
+	if filepath.IsAbs(path) {
+		return os.DirFS("/")
+	}
+	return os.DirFS(".")
 }
 
 // rootedImporter serves relative imports from the file system: from the

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/corspolicy/cors/internal/linediff"
 	"github.com/corspolicy/cors/lang"
@@ -26,10 +25,10 @@ func main() {
 // and returns the exit status.
 type command func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 
-// subcommands maps a first argument to the subcommand it selects; lint
-// and test will join eval. Any other first argument is a flag or a path,
+// subcommands maps a first argument to the subcommand it selects; test
+// will join eval and lint. Any other first argument is a flag or a path,
 // for the formatter: a file named eval is formatted as ./eval.
-var subcommands = map[string]command{"eval": runEval}
+var subcommands = map[string]command{"eval": runEval, "lint": runLint}
 
 // run runs corsfmt with the given arguments, those after the program name,
 // and returns the exit status.
@@ -59,7 +58,8 @@ error, 0 otherwise, even when -l lists files.
 
 Subcommands, selected by the first argument:
   corsfmt eval [-policy NAME] [-profile P] [-explain] FILE.cors
-(lint and test will follow).
+  corsfmt lint [-json] [-profile P] [path ...]
+(test will follow).
 `
 
 // runFormat formats the files, directories or standard input that args
@@ -104,17 +104,7 @@ func runFormat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return f.exit()
 	}
-	for _, path := range fset.Args() {
-		info, err := os.Stat(path)
-		switch {
-		case err != nil:
-			f.report(err)
-		case info.IsDir():
-			f.walk(path)
-		default:
-			f.formatFile(path)
-		}
-	}
+	eachPolicy(fset.Args(), f.formatFile, f.report)
 	return f.exit()
 }
 
@@ -141,44 +131,6 @@ func (f *formatter) exit() int {
 		f.report(fmt.Errorf("corsfmt: writing standard output: %w", err))
 	}
 	return f.status
-}
-
-// walk formats the .cors files under the directory root, in lexical order.
-// Below root, files and directories whose names start with a period are
-// skipped. An error in one part of the tree is reported and the walk goes on.
-func (f *formatter) walk(root string) {
-	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			f.report(err)
-			return nil // for a directory that cannot be read, skips it
-		}
-		name := d.Name()
-		if path != root && strings.HasPrefix(name, ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() || !strings.HasSuffix(name, ".cors") {
-			return nil
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			// WalkDir does not follow links. One to a file is formatted,
-			// through the link; any other is not a policy.
-			info, err := os.Stat(path)
-			if err != nil {
-				f.report(err)
-				return nil
-			}
-			if !info.Mode().IsRegular() {
-				return nil
-			}
-		} else if !d.Type().IsRegular() {
-			return nil // a named pipe or a device: not a policy
-		}
-		f.formatFile(path)
-		return nil
-	})
 }
 
 // formatFile formats the file at path, reporting any error.

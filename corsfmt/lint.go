@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/corspolicy/cors/lang"
+	"github.com/corspolicy/cors/lint"
+)
+
+const lintUsage = `usage: corsfmt lint [-json] [-profile P] [path ...]
+
+Lint prints the compile errors and lint findings of each policy, all of
+them, sorted: file:line:col: severity: message (CODE). A directory is
+searched for .cors files. Without -profile every profile block is linted;
+with it, the rules a build for that profile has. Exit status is 1 when
+any error is found, 2 on a usage or I/O error, 0 otherwise.
+
+Flags:
+`
+
+// jsonFinding is a finding as -json prints it.
+type jsonFinding struct {
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	EndLine   int    `json:"end_line,omitempty"`
+	EndColumn int    `json:"end_column,omitempty"`
+	lint.Finding
+}
+
+// runLint is the lint subcommand.
+func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("corsfmt lint", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	asJSON := fset.Bool("json", false, "print the findings as a JSON array")
+	profile := fset.String("profile", "", "lint the rules of a build for this profile only")
+	fset.Usage = func() {
+		io.WriteString(fset.Output(), lintUsage)
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	paths := fset.Args()
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	var findings []lint.Finding
+	status := 0
+	eachPolicy(paths, func(path string) {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			status = 2
+			return
+		}
+		f, err := lang.Parse(path, src)
+		if err != nil {
+			findings = append(findings, lint.FromErrors(err)...)
+			return
+		}
+		findings = append(findings, lint.Check(f, rootedImporter{lang.FSImporter{FS: fsFor(path)}}, *profile)...)
+	}, func(err error) {
+		fmt.Fprintln(stderr, err)
+		status = 2
+	})
+	lint.Sort(findings)
+	if *asJSON {
+		out := make([]jsonFinding, 0, len(findings))
+		for _, f := range findings {
+			out = append(out, jsonFinding{File: f.Pos.Filename, Line: f.Pos.Line, Column: f.Pos.Column,
+				EndLine: f.End.Line, EndColumn: f.End.Column, Finding: f})
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(out)
+	} else {
+		for _, f := range findings {
+			fmt.Fprintln(stdout, f)
+			if f.Fix != "" {
+				fmt.Fprintf(stdout, "\tfix: %s\n", f.Fix)
+			}
+		}
+	}
+	for _, f := range findings {
+		if f.Severity == lint.Error && status == 0 {
+			status = 1
+		}
+	}
+	return status
+}

@@ -1,0 +1,238 @@
+package lint
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/corspolicy/cors/compile"
+)
+
+// The relations below are exact for origins, where the pattern language is
+// regular and label-aware, and conservative for paths, where globs are
+// compared by their text: "surely" answers yes only when it is so, "may"
+// answers no only when it is so.
+
+// contains reports whether every origin pattern b matches, a matches too.
+func contains(a, b compile.Pattern) bool {
+	if a.Scheme != b.Scheme || a.Port != compile.AnyPort && a.Port != b.Port {
+		return false
+	}
+	if !a.Wildcard {
+		return !b.Wildcard && a.Host == b.Host
+	}
+	return strings.HasSuffix(b.Host, "."+a.Host) || b.Wildcard && b.Host == a.Host
+}
+
+// intersects reports whether some origin matches both patterns.
+func intersects(a, b compile.Pattern) bool {
+	if a.Scheme != b.Scheme || a.Port != b.Port && a.Port != compile.AnyPort && b.Port != compile.AnyPort {
+		return false
+	}
+	switch {
+	case !a.Wildcard && !b.Wildcard:
+		return a.Host == b.Host
+	case !a.Wildcard:
+		return strings.HasSuffix(a.Host, "."+b.Host)
+	case !b.Wildcard:
+		return strings.HasSuffix(b.Host, "."+a.Host)
+	}
+	return a.Host == b.Host || strings.HasSuffix(a.Host, "."+b.Host) || strings.HasSuffix(b.Host, "."+a.Host)
+}
+
+// originsContain reports whether rule a's origins cover all of rule b's.
+func originsContain(a, b *compile.Rule) bool {
+	if a.Any {
+		return true
+	}
+	if b.Any || b.Null && !a.Null {
+		return false
+	}
+	for _, q := range b.Origins {
+		if !slices.ContainsFunc(a.Origins, func(p compile.Pattern) bool { return contains(p, q) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// sharedOrigins returns, as text, the patterns of the origins both rules
+// cover: the narrower of each intersecting pair.
+func sharedOrigins(a, b *compile.Rule) []string {
+	var out []string
+	add := func(s string) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	switch {
+	case a.Any && b.Any:
+		return []string{"every origin"}
+	case a.Any:
+		a, b = b, a
+		fallthrough
+	case b.Any:
+		for _, p := range a.Origins {
+			add(p.String())
+		}
+		if a.Null {
+			add("null")
+		}
+		return out
+	}
+	if a.Null && b.Null {
+		add("null")
+	}
+	for _, p := range a.Origins {
+		for _, q := range b.Origins {
+			switch {
+			case !intersects(p, q):
+			case contains(p, q):
+				add(q.String())
+			default:
+				add(p.String())
+			}
+		}
+	}
+	return out
+}
+
+// pathContains reports, from their text, whether glob a surely matches
+// every path glob b matches.
+func pathContains(a, b string) bool {
+	if a == b || a == "/**" {
+		return true
+	}
+	if prefix, ok := strings.CutSuffix(a, "/**"); ok {
+		return b == prefix || strings.HasPrefix(b, prefix+"/")
+	}
+	return false
+}
+
+func pathsContain(a, b *compile.Rule) bool {
+	if a.Paths == nil || slices.ContainsFunc(a.Paths, func(p *compile.PathPattern) bool { return p.Text == "/**" }) {
+		return true
+	}
+	if b.Paths == nil {
+		return false
+	}
+	for _, q := range b.Paths {
+		if !slices.ContainsFunc(a.Paths, func(p *compile.PathPattern) bool { return pathContains(p.Text, q.Text) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// pathsMeet reports whether some path matches both rules: surely, when sure
+// is set; possibly, otherwise.
+func pathsMeet(a, b *compile.Rule, sure bool) bool {
+	if a.Paths == nil || b.Paths == nil {
+		return true
+	}
+	for _, p := range a.Paths {
+		for _, q := range b.Paths {
+			literalP, literalQ := !strings.Contains(p.Text, "*"), !strings.Contains(q.Text, "*")
+			switch {
+			case pathContains(p.Text, q.Text) || pathContains(q.Text, p.Text):
+				return true
+			case literalP && q.Match(p.Text), literalQ && p.Match(q.Text):
+				return true
+			case !sure && !literalP && !literalQ:
+				return true // two globs: they may meet
+			}
+		}
+	}
+	return false
+}
+
+// methodsMeet reports whether some method is covered by both rules.
+func methodsMeet(a, b *compile.Rule) bool {
+	if a.AnyMethod || b.AnyMethod || a.Methods == nil || b.Methods == nil {
+		return true
+	}
+	return slices.ContainsFunc(a.Methods, func(m string) bool { return slices.Contains(b.Methods, m) })
+}
+
+// together reports whether two rules can be in one build: when one of them
+// is outside every profile block, or they share a profile.
+func together(a, b *compile.Rule) bool {
+	return a.Profiles == nil || b.Profiles == nil ||
+		slices.ContainsFunc(a.Profiles, func(p string) bool { return slices.Contains(b.Profiles, p) })
+}
+
+func (l *linter) overlaps(rules []*compile.Rule) {
+	var allows, denies []*compile.Rule
+	for _, r := range rules {
+		if r.Effect == compile.Allow {
+			allows = append(allows, r)
+		} else {
+			denies = append(denies, r)
+		}
+	}
+	for i, a := range allows {
+		for _, d := range denies {
+			if together(a, d) && originsContain(d, a) && pathsContain(d, a) && (d.Methods == nil || d.AnyMethod ||
+				!a.AnyMethod && !slices.ContainsFunc(a.Methods, func(m string) bool { return !slices.Contains(d.Methods, m) })) {
+				l.add(a, nil, Warning, CodeDenied, "remove the allow rule or narrow the deny rule",
+					"the deny rule at %d:%d covers everything this rule allows: it grants nothing", d.Pos.Line, d.Pos.Column)
+				break
+			}
+		}
+		for j, b := range allows {
+			if i != j && together(a, b) && (j < i || !covers(a, b)) && covers(b, a) {
+				l.add(a, nil, Warning, CodeRedundant, "remove it, or merge what differs into the other rule",
+					"the allow rule at %d:%d already grants everything this rule grants, to every origin and path it covers", b.Pos.Line, b.Pos.Column)
+				break
+			}
+		}
+		for _, b := range allows[:i] {
+			if a.Credentials != b.Credentials && together(a, b) && pathsMeet(a, b, true) {
+				if shared := sharedOrigins(a, b); len(shared) > 0 {
+					with := a
+					if b.Credentials {
+						with = b
+					}
+					l.add(a, nil, Warning, CodeMixedCredentials, "give both rules the same credentials, or make their origins disjoint",
+						"this rule and the one at %d:%d both cover %s, and only the one at %d:%d grants credentials: there, everything either rule grants comes with credentials",
+						b.Pos.Line, b.Pos.Column, strings.Join(shared, ", "), with.Pos.Line, with.Pos.Column)
+				}
+			}
+		}
+	}
+	for _, d := range denies {
+		idle := true
+		for _, a := range allows {
+			if together(d, a) && len(sharedOrigins(d, a)) > 0 && pathsMeet(d, a, false) && methodsMeet(d, a) {
+				idle = false
+				break
+			}
+		}
+		if idle {
+			l.add(d, nil, Warning, CodeIdleDeny, "remove it",
+				"no allow rule grants anything this deny rule covers, so it removes nothing")
+		}
+	}
+}
+
+// covers reports whether allow rule b grants everything allow rule a does,
+// to every origin and path a covers, so that a changes no answer.
+func covers(b, a *compile.Rule) bool {
+	if !originsContain(b, a) || !pathsContain(b, a) {
+		return false
+	}
+	hasAll := func(bAny bool, bNames []string, aAny bool, aNames []string) bool {
+		if bAny {
+			return true
+		}
+		return !aAny && !slices.ContainsFunc(aNames, func(n string) bool {
+			return !slices.ContainsFunc(bNames, func(m string) bool { return strings.EqualFold(m, n) })
+		})
+	}
+	return hasAll(b.AnyMethod, b.Methods, a.AnyMethod, a.Methods) &&
+		hasAll(b.AnyHeader, b.Headers, a.AnyHeader, a.Headers) &&
+		(!b.AnyHeader || !slices.Contains(a.Headers, "authorization") || slices.Contains(b.Headers, "authorization")) &&
+		hasAll(b.AnyExpose, b.Expose, a.AnyExpose, a.Expose) &&
+		(b.Credentials || !a.Credentials) && (b.PrivateNetwork || !a.PrivateNetwork) &&
+		(a.MaxAge < 0 || b.MaxAge >= 0 && b.MaxAge <= a.MaxAge) &&
+		(a.Status != 200 || b.Status == 200)
+}
