@@ -93,7 +93,7 @@ func Compile(f *lang.File, opts Options) (*Program, error) {
 
 // rule validates a rule and lowers it.
 func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
-	out := &Rule{Pos: r.Pos, MaxAge: -1, Node: r, Sources: map[string]*lang.String{}}
+	out := &Rule{Pos: r.Pos, MaxAge: -1, Node: r, Sources: map[string]*lang.String{}, Via: map[string]*lang.Value{}}
 	if r.Effect == "deny" {
 		out.Effect = Deny
 	}
@@ -201,7 +201,7 @@ func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
 			if key := p.String(); !seen[key] {
 				seen[key] = true
 				out.Origins = append(out.Origins, p)
-				out.Sources["origin "+key] = it.lit
+				out.source("origin "+key, it)
 			} else {
 				out.Duplicates = append(out.Duplicates, it.lit)
 			}
@@ -247,7 +247,7 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
 			c.errorf(posIn(it.lit, firstNonToken(it.lit.Value)), it.lit.EndPos, CodeMethod, "invalid method %q: a method is an HTTP token", it.lit.Value)
 		case !slices.Contains(out.Methods, it.lit.Value):
 			out.Methods = append(out.Methods, it.lit.Value)
-			out.Sources["method "+it.lit.Value] = it.lit
+			out.source("method "+it.lit.Value, it)
 		}
 	}
 	if out.AnyMethod {
@@ -279,7 +279,7 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule) {
 			}
 			if !slices.ContainsFunc(*names, func(x string) bool { return strings.EqualFold(x, name) }) {
 				*names = append(*names, name)
-				out.Sources[cl.Keyword+" "+strings.ToLower(name)] = it.lit
+				out.source(cl.Keyword+" "+strings.ToLower(name), it)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/corspolicy/cors/lang"
+	"github.com/corspolicy/cors/stdlib"
 )
 
 // Options says how to compile.
@@ -15,7 +16,9 @@ type Options struct {
 	// Profile selects the profile blocks whose rules are included; ""
 	// compiles the rules outside every profile block only.
 	Profile string
-	// Importer resolves imports; nil refuses every import.
+	// Importer resolves imports. When nil, the standard library is served
+	// and every other import refused; an importer that should serve the
+	// standard library as well wraps itself in stdlib.Importer.
 	Importer lang.Importer
 	// AllProfiles includes the rules of every profile block, for tools
 	// that look at a policy as written (the lint) rather than serve it.
@@ -42,6 +45,7 @@ type item struct {
 	lit     *lang.String
 	keyword string
 	at      *lang.Value
+	via     *lang.Value // the reference of the list being expanded it came through, if any
 }
 
 // compiler holds the state of one compilation.
@@ -90,11 +94,11 @@ func (c *compiler) newScope(f *lang.File) *scope {
 // load resolves, parses and scopes an imported module; it returns nil, after
 // reporting why, when it cannot.
 func (c *compiler) load(from string, imp *lang.Import) *scope {
-	if c.opts.Importer == nil {
-		c.errorf(imp.Path.Pos, imp.Path.EndPos, CodeImport, "cannot import %q: no importer was given", imp.Path.Value)
-		return nil
+	importer := c.opts.Importer
+	if importer == nil {
+		importer = stdlib.Importer{}
 	}
-	filename, src, err := c.opts.Importer.Import(from, imp.Path.Value)
+	filename, src, err := importer.Import(from, imp.Path.Value)
 	if err != nil {
 		msg := err.Error()
 		if errors.Is(err, lang.ErrUnknownModule) {
@@ -139,7 +143,10 @@ func (c *compiler) expand(s *scope, values []*lang.Value, kind string) []item {
 		case v.Keyword != "":
 			out = append(out, item{keyword: v.Keyword, at: v})
 		case v.Ref != nil:
-			out = append(out, c.deref(s, v.Ref, kind)...)
+			for _, it := range c.deref(s, v.Ref, kind) {
+				it.via = v
+				out = append(out, it)
+			}
 		}
 	}
 	return out

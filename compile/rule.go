@@ -53,7 +53,31 @@ type Rule struct {
 	// in: "origin " + the normalised pattern, "method " + the method,
 	// "headers " or "expose " + the lower-case name.
 	Sources    map[string]*lang.String
-	Duplicates []*lang.String // origin literals that repeat one before them
+	Via        map[string]*lang.Value // for a value from a named set, the reference in the rule
+	Duplicates []*lang.String         // origin literals that repeat one before them
+}
+
+func (r *Rule) source(key string, it item) {
+	r.Sources[key] = it.lit
+	if it.via != nil {
+		r.Via[key] = it.via
+	}
+}
+
+// At returns the node a tool should point at for the value key of Sources:
+// the literal when it is in the rule's own file, and otherwise the
+// reference in the rule through which it came (a literal in an imported
+// module means nothing to the reader of the policy). It returns nil for a
+// value no literal wrote, such as the default methods.
+func (r *Rule) At(key string) lang.Node {
+	lit := r.Sources[key]
+	if lit == nil {
+		return nil
+	}
+	if via := r.Via[key]; via != nil && lit.Pos.Filename != r.Pos.Filename {
+		return via
+	}
+	return lit
 }
 
 // CoversMethod reports whether the rule covers a request with method m:

@@ -18,6 +18,7 @@ import (
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/eval"
 	"github.com/corspolicy/cors/lang"
+	"github.com/corspolicy/cors/stdlib"
 )
 
 const evalUsage = `usage: corsfmt eval [-policy NAME] [-profile P] [-explain] FILE.cors
@@ -115,7 +116,7 @@ func loadPolicy(path, policy, profile string) (*compile.Table, error) {
 	}
 	prog, err := compile.CompileSource(path, src, compile.Options{
 		Profile:  profile,
-		Importer: rootedImporter{lang.FSImporter{FS: fsFor(path)}},
+		Importer: stdlib.Importer{Next: rootedImporter{lang.FSImporter{FS: fsFor(path)}}},
 	})
 	if err != nil {
 		return nil, err

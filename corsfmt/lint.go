@@ -10,6 +10,7 @@ import (
 
 	"github.com/corspolicy/cors/lang"
 	"github.com/corspolicy/cors/lint"
+	"github.com/corspolicy/cors/stdlib"
 )
 
 const lintUsage = `usage: corsfmt lint [-json] [-profile P] [path ...]
@@ -67,7 +68,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			findings = append(findings, lint.FromErrors(err)...)
 			return
 		}
-		findings = append(findings, lint.Check(f, rootedImporter{lang.FSImporter{FS: fsFor(path)}}, *profile)...)
+		findings = append(findings, lint.Check(f, stdlib.Importer{Next: rootedImporter{lang.FSImporter{FS: fsFor(path)}}}, *profile)...)
 	}, func(err error) {
 		fmt.Fprintln(stderr, err)
 		status = 2

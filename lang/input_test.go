@@ -124,7 +124,7 @@ func TestParseDuration(t *testing.T) {
 // FuzzParse checks that the parser never panics and that any input it
 // accepts formats, parses back to the same tree, and formats to itself.
 func FuzzParse(f *testing.F) {
-	for _, pattern := range []string{"testdata/*/*.cors", "testdata/format/*.input", "../examples/*.cors"} {
+	for _, pattern := range []string{"testdata/*/*.cors", "testdata/format/*.input", "../examples/*.cors", "../stdlib/*.cors"} {
 		files, _ := filepath.Glob(pattern)
 		for _, path := range files {
 			if src, err := os.ReadFile(path); err == nil {

@@ -190,7 +190,7 @@ func TestFormatGolden(t *testing.T) {
 // format golden file, twice: the second pass must change nothing.
 func TestIdempotent(t *testing.T) {
 	var files []string
-	for _, pattern := range []string{"testdata/parse/*.cors", "testdata/format/*.golden", "../examples/*.cors", "../stdlib/*/*.cors"} {
+	for _, pattern := range []string{"testdata/parse/*.cors", "testdata/format/*.golden", "../examples/*.cors", "../stdlib/*.cors"} {
 		m, _ := filepath.Glob(pattern)
 		files = append(files, m...)
 	}

@@ -129,8 +129,8 @@ func (l *linter) headers(r *compile.Rule) {
 		return
 	}
 	for _, h := range r.Headers {
-		n := lang.Node(r.Sources["headers "+h])
-		if n == (*lang.String)(nil) {
+		n := r.At("headers " + h)
+		if n == nil {
 			n = clause(r, "headers")
 		}
 		switch {
@@ -148,8 +148,8 @@ func (l *linter) headers(r *compile.Rule) {
 	}
 	for _, h := range r.Expose {
 		lower := strings.ToLower(h)
-		n := lang.Node(r.Sources["expose "+lower])
-		if n == (*lang.String)(nil) {
+		n := r.At("expose " + lower)
+		if n == nil {
 			n = clause(r, "expose")
 		}
 		switch {
@@ -188,8 +188,8 @@ var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PU
 
 func (l *linter) methods(r *compile.Rule) {
 	for _, m := range r.Methods {
-		n := lang.Node(r.Sources["method "+m])
-		if n == (*lang.String)(nil) {
+		n := r.At("method " + m)
+		if n == nil {
 			continue // the default GET, HEAD, POST
 		}
 		upper := strings.ToUpper(m)

@@ -130,8 +130,8 @@ func inDev(r *compile.Rule) bool {
 
 // origin returns the node of the literal that wrote pattern p in rule r.
 func origin(r *compile.Rule, p compile.Pattern) lang.Node {
-	if s := r.Sources["origin "+p.String()]; s != nil {
-		return s
+	if n := r.At("origin " + p.String()); n != nil {
+		return n
 	}
 	return r.Node
 }
