@@ -9,7 +9,7 @@
 //
 // Without an explicit path, it processes the standard input. Given a file,
 // it operates on that file, whatever its name; given a directory, it
-// operates on all .cors files in that directory, recursively, in lexical
+// operates on all .cors and .fixtures files in that directory, recursively, in lexical
 // order. Files and directories whose names start with a period are ignored,
 // except a path given on the command line itself. By default, corsfmt prints
 // the formatted sources to standard output.

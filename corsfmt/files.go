@@ -4,13 +4,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
-// walkPolicies calls visit for every .cors file under root, in lexical
-// order, leaving out names that start with a period below root, and
-// report for every directory or link that cannot be read.
-func walkPolicies(root string, visit func(path string), report func(error)) {
+// walkFiles calls visit for every file under root whose name ends in one of
+// exts, in lexical order, leaving out names that start with a period below
+// root, and report for every directory or link that cannot be read.
+func walkFiles(root string, exts []string, visit func(path string), report func(error)) {
 	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			report(err)
@@ -23,7 +24,7 @@ func walkPolicies(root string, visit func(path string), report func(error)) {
 			}
 			return nil
 		}
-		if d.IsDir() || !strings.HasSuffix(name, ".cors") {
+		if d.IsDir() || !slices.ContainsFunc(exts, func(e string) bool { return strings.HasSuffix(name, e) }) {
 			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
@@ -45,16 +46,23 @@ func walkPolicies(root string, visit func(path string), report func(error)) {
 	})
 }
 
-// eachPolicy calls visit for every path given, walking directories, and
-// reports whether every path could be read.
-func eachPolicy(paths []string, visit func(path string), report func(error)) {
+// Extensions of the files corsfmt reads.
+var (
+	policyFiles  = []string{".cors"}
+	fixtureFiles = []string{".fixtures"}
+	allFiles     = []string{".cors", ".fixtures"}
+)
+
+// eachFile calls visit for every path given, walking directories for files
+// with one of exts, and report for every path that cannot be read.
+func eachFile(paths, exts []string, visit func(path string), report func(error)) {
 	for _, path := range paths {
 		info, err := os.Stat(path)
 		switch {
 		case err != nil:
 			report(err)
 		case info.IsDir():
-			walkPolicies(path, visit, report)
+			walkFiles(path, exts, visit, report)
 		default:
 			visit(path)
 		}

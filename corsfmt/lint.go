@@ -56,7 +56,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var findings []lint.Finding
 	status := 0
-	eachPolicy(paths, func(path string) {
+	eachFile(paths, policyFiles, func(path string) {
 		src, err := os.ReadFile(path)
 		if err != nil {
 			fmt.Fprintln(stderr, err)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/corspolicy/cors/internal/linediff"
 	"github.com/corspolicy/cors/lang"
@@ -25,10 +26,9 @@ func main() {
 // and returns the exit status.
 type command func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 
-// subcommands maps a first argument to the subcommand it selects; test
-// will join eval and lint. Any other first argument is a flag or a path,
+// subcommands maps a first argument to the subcommand it selects. Any other first argument is a flag or a path,
 // for the formatter: a file named eval is formatted as ./eval.
-var subcommands = map[string]command{"eval": runEval, "lint": runLint}
+var subcommands = map[string]command{"eval": runEval, "lint": runLint, "test": runTest}
 
 // run runs corsfmt with the given arguments, those after the program name,
 // and returns the exit status.
@@ -45,7 +45,7 @@ const usageHead = `usage: corsfmt [flags] [path ...]
 
 Corsfmt formats .cors policies. Without a path it formats standard input.
 A file is formatted whatever its name; a directory is searched, recursively,
-for .cors files, leaving out names that start with a period.
+for .cors and .fixtures files, leaving out names that start with a period.
 Without flags the formatted sources are printed to standard output.
 
 Flags:
@@ -59,7 +59,7 @@ error, 0 otherwise, even when -l lists files.
 Subcommands, selected by the first argument:
   corsfmt eval [-policy NAME] [-profile P] [-explain] FILE.cors
   corsfmt lint [-json] [-profile P] [path ...]
-(test will follow).
+  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
 `
 
 // runFormat formats the files, directories or standard input that args
@@ -104,7 +104,7 @@ func runFormat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return f.exit()
 	}
-	eachPolicy(fset.Args(), f.formatFile, f.report)
+	eachFile(fset.Args(), allFiles, f.formatFile, f.report)
 	return f.exit()
 }
 
@@ -164,7 +164,11 @@ func (f *formatter) formatPath(path string) error {
 // the result what the flags say. Info describes the file; it is nil for
 // standard input, which cannot be written.
 func (f *formatter) format(name string, src []byte, info fs.FileInfo) error {
-	out, err := lang.Format(name, src)
+	format := lang.Format
+	if strings.HasSuffix(name, ".fixtures") {
+		format = lang.FormatFixtures
+	}
+	out, err := format(name, src)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,10 @@ func formatFile(filename string, f *File) ([]byte, error) {
 
 // Diff compares two trees and their comments, ignoring positions, and
 // returns a human-readable difference, or "" when they are the same.
-func Diff(a, b *File) string {
+func Diff(a, b *File) string { return diffTrees(a, b) }
+
+// diffTrees compares two trees of either file format, positions aside.
+func diffTrees(a, b any) string {
 	// cmp.Equal first: building a report is costly and almost never needed.
 	if cmp.Equal(a, b, ignorePositions) {
 		return ""

@@ -50,17 +50,9 @@ func Parse(filename string, src []byte) (*File, error) {
 	}
 	file, err := parser.ParseFromLexer(peeker)
 	if err != nil {
-		return nil, ErrorList{syntaxError(err, tokens)}
+		return nil, ErrorList{syntaxError(err, tokens, policyGrammar)}
 	}
-	for _, t := range tokens {
-		if t.Type == tokComment {
-			file.Comments = append(file.Comments, &Comment{
-				Span: Span{Pos: Position(t.Pos), EndPos: endOf(t)},
-				// Trailing blanks carry nothing and the printer drops them.
-				Text: strings.TrimRight(t.Value, " \t\r"),
-			})
-		}
-	}
+	file.Comments = comments(tokens)
 	errs = check(file)
 	if errs != nil {
 		errs.Sort()
@@ -75,4 +67,19 @@ func endOf(t lexer.Token) Position {
 	end.Offset += len(t.Value)
 	end.Column += utf8.RuneCountInString(t.Value)
 	return end
+}
+
+// comments returns the comments among the tokens, in source order.
+func comments(tokens []lexer.Token) []*Comment {
+	var out []*Comment
+	for _, t := range tokens {
+		if t.Type == tokComment {
+			out = append(out, &Comment{
+				Span: Span{Pos: Position(t.Pos), EndPos: endOf(t)},
+				// Trailing blanks carry nothing and the printer drops them.
+				Text: strings.TrimRight(t.Value, " \t\r"),
+			})
+		}
+	}
+	return out
 }

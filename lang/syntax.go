@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -19,6 +20,46 @@ var (
 		"max-age", "private-network", "preflight-status"}
 )
 
+// grammar is what syntaxError needs to know of a file format: its version
+// keyword, and which statements may stand at the top and in each block.
+type grammar struct {
+	version     string
+	versionNum  int
+	top         []string
+	blocks      map[string][]string // statements in a block, by the keyword that opened it
+	nouns       map[string]string   // what those statements are called
+	openers     []string            // keywords that open a block
+	flags       []string            // keywords that take no value
+	listOpeners []string            // keywords followed by a list of values
+	// valueKeywords lists, for a keyword, the words that may follow it
+	// when a misspelling of them would parse as something else.
+	valueKeywords map[string][]string
+}
+
+var policyGrammar = &grammar{
+	version:    "cors",
+	versionNum: LanguageVersion,
+	top:        topKeywords,
+	blocks: map[string][]string{
+		"policy": policyKeywords, "profile": profileKeywords, "allow": clauseKeywords, "deny": clauseKeywords,
+	},
+	nouns: map[string]string{
+		"policy": "rule, profile", "profile": "rule", "allow": "clause", "deny": "clause",
+	},
+	openers:     []string{"policy", "profile", "allow", "deny"},
+	flags:       []string{"credentials", "private-network"},
+	listOpeners: []string{"allow", "deny", "paths", "methods", "headers", "expose"},
+}
+
+// keywords returns every keyword that starts a statement in g.
+func (g *grammar) keywords() [][]string {
+	out := [][]string{g.top}
+	for _, k := range g.openers {
+		out = append(out, g.blocks[k])
+	}
+	return out
+}
+
 // block is an open brace and what opened it.
 type block struct {
 	keyword string // policy, profile, allow or deny
@@ -30,7 +71,7 @@ type block struct {
 // a misspelt one. participle reports only what the failing grammar node
 // wanted; the enclosing block, read back from the tokens, says what the
 // writer could have meant.
-func syntaxError(err error, tokens []lexer.Token) *Error {
+func syntaxError(err error, tokens []lexer.Token, g *grammar) *Error {
 	perr, ok := err.(participle.Error)
 	if !ok {
 		return &Error{Code: CodeSyntax, Msg: err.Error()}
@@ -51,7 +92,7 @@ func syntaxError(err error, tokens []lexer.Token) *Error {
 	}
 
 	// Find the token at fault, the one before it, and the open blocks.
-	var found lexer.Token
+	var found, prev lexer.Token
 	var open []block
 	var last lexer.Token // last significant token, to find what opened a brace
 	var stmt string      // keyword that started the current statement
@@ -72,10 +113,10 @@ func syntaxError(err error, tokens []lexer.Token) *Error {
 				open = open[:len(open)-1]
 			}
 			stmt = ""
-		case t.Type == tokIdent && isStatementStart(last, t.Value):
+		case t.Type == tokIdent && g.isStatementStart(last, t.Value):
 			stmt = t.Value
 		}
-		last = t
+		prev, last = last, t
 	}
 
 	inner := "file"
@@ -87,36 +128,26 @@ func syntaxError(err error, tokens []lexer.Token) *Error {
 	e := &Error{Pos: pos, End: tokenEnd(found), Code: CodeSyntax}
 	what := describe(found)
 	switch {
-	case last.Type == 0 && !(found.Type == tokIdent && found.Value == "cors"):
-		e.Msg = fmt.Sprintf("expected the version line \"cors %d\", found %s", LanguageVersion, what)
-	case last.Type == tokIdent && (last.Value == "credentials" || last.Value == "private-network") &&
-		inner != "file" && (found.Type != tokIdent || Nearest(found.Value, clauseKeywords) == ""):
+	case last.Type == 0 && !(found.Type == tokIdent && found.Value == g.version):
+		e.Msg = fmt.Sprintf("expected the version line \"%s %d\", found %s", g.version, g.versionNum, what)
+	case last.Type == tokIdent && slices.Contains(g.flags, last.Value) &&
+		inner != "file" && (found.Type != tokIdent || Nearest(found.Value, g.blocks[inner]) == ""):
 		e.Msg = fmt.Sprintf("expected clause or \"}\", found %s; %s takes no value", what, last.Value)
-	case (found.Type == tokString || found.Type == tokIdent && !isKeyword(found.Value)) &&
-		(last.Type == tokString || last.Type == tokIdent && !isListKeyword(last.Value)) &&
-		(expect == `"}"` || expect == ""):
+	case (found.Type == tokString || found.Type == tokIdent && !g.isKeyword(found.Value)) &&
+		last.Type == tokString && (expect == `"}"` || expect == ""):
 		e.Msg = fmt.Sprintf("expected \",\" between list values, found %s", what)
 	case expect == `"}"` || expect == "":
 		// A statement was expected: the block says which.
-		var want []string
-		switch inner {
-		case "policy":
-			want = policyKeywords
-		case "profile":
-			want = profileKeywords
-		case "allow", "deny":
-			want = clauseKeywords
-		default:
-			want = topKeywords
+		want, ok := g.blocks[inner]
+		if !ok {
+			want = g.top
 		}
 		if found.EOF() && len(open) > 0 {
 			e.Msg = fmt.Sprintf("expected \"}\" to close the %s block opened at %d:%d, found end of file",
 				inner, innerPos.Line, innerPos.Column)
 			break
 		}
-		noun := map[string]string{
-			"policy": "rule, profile", "profile": "rule", "allow": "clause", "deny": "clause",
-		}[inner]
+		noun := g.nouns[inner]
 		if noun == "" {
 			noun = "declaration"
 			if found.Type == tokIdent && found.Value == "import" {
@@ -134,8 +165,14 @@ func syntaxError(err error, tokens []lexer.Token) *Error {
 				e.Msg += fmt.Sprintf(" (a %s starts with %s)", strings.SplitN(noun, ",", 2)[0], orList(want))
 			}
 		}
+	case prev.Type == tokIdent && g.valueKeywords[prev.Value] != nil && last.Type == tokIdent &&
+		Nearest(last.Value, g.valueKeywords[prev.Value]) != "" && Nearest(last.Value, g.valueKeywords[prev.Value]) != last.Value:
+		// A misspelt word after a keyword that takes one of a few words,
+		// read as something else: point at the word.
+		e.Pos, e.End = Position(last.Pos), tokenEnd(last)
+		e.Msg = fmt.Sprintf("unknown %s %q; did you mean %q?", prev.Value, last.Value, Nearest(last.Value, g.valueKeywords[prev.Value]))
 	default:
-		e.Msg = fmt.Sprintf("expected %s, found %s", expectation(expect, last), what)
+		e.Msg = fmt.Sprintf("expected %s, found %s", expectation(expect, last, g), what)
 		if expect == "Duration" && found.Type == tokInt {
 			e.Msg += fmt.Sprintf("; durations carry a unit, as in %ss", found.Value)
 		}
@@ -145,18 +182,15 @@ func syntaxError(err error, tokens []lexer.Token) *Error {
 
 // isStatementStart reports whether word, coming after the token last, is the
 // keyword that opens a statement with a block.
-func isStatementStart(last lexer.Token, word string) bool {
-	switch word {
-	case "policy", "profile", "allow", "deny":
-		// After a comma or "=" the word is a value, not a keyword.
-		return !(last.Type == tokPunct && (last.Value == "," || last.Value == "=" || last.Value == "."))
-	}
-	return false
+func (g *grammar) isStatementStart(last lexer.Token, word string) bool {
+	// After a comma or "=" the word is a value, not a keyword.
+	return slices.Contains(g.openers, word) &&
+		!(last.Type == tokPunct && (last.Value == "," || last.Value == "=" || last.Value == "."))
 }
 
 // expectation puts into words the first thing of the EBNF sequence that
 // participle expected.
-func expectation(ebnf string, last lexer.Token) string {
+func expectation(ebnf string, last lexer.Token, g *grammar) string {
 	if strings.HasPrefix(ebnf, `"`) {
 		if i := strings.IndexByte(ebnf[1:], '"'); i >= 0 {
 			ebnf = ebnf[:i+2]
@@ -167,7 +201,7 @@ func expectation(ebnf string, last lexer.Token) string {
 	switch ebnf {
 	case "<ident>", "Ident":
 		if last.Type == tokPunct && (last.Value == "," || last.Value == "=") ||
-			last.Type == tokIdent && isListKeyword(last.Value) {
+			last.Type == tokIdent && slices.Contains(g.listOpeners, last.Value) {
 			return "value (a quoted string, any, null or a set name)"
 		}
 		return "name"
@@ -179,25 +213,19 @@ func expectation(ebnf string, last lexer.Token) string {
 		return "duration (such as 90s, 10m or 2h)"
 	case "Value":
 		return "value (a quoted string, any, null or a set name)"
+	case "(String":
+		return "header value (a quoted string, or origin)"
 	}
 	return ebnf // a punctuation mark, quoted
 }
 
 // isKeyword reports whether word is, or is close to, a keyword that starts a
 // statement anywhere.
-func isKeyword(word string) bool {
-	for _, list := range [][]string{topKeywords, policyKeywords, clauseKeywords} {
+func (g *grammar) isKeyword(word string) bool {
+	for _, list := range g.keywords() {
 		if Nearest(word, list) != "" {
 			return true
 		}
-	}
-	return false
-}
-
-func isListKeyword(word string) bool {
-	switch word {
-	case "allow", "deny", "paths", "methods", "headers", "expose":
-		return true
 	}
 	return false
 }

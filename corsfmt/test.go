@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+
+	"github.com/corspolicy/cors/corstest"
+	"github.com/corspolicy/cors/lang"
+)
+
+const testUsage = `usage: corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+
+Test runs the fixture files (NAME.fixtures, beside NAME.cors) found in the
+paths, or in the current directory, and ends with the line
+"N passed, N failed". A failure shows what did not hold, with a diff, and
+the decision with its deciding rules. Exit status is 1 when a case fails
+or none ran, 2 on a usage error.
+
+Flags:
+`
+
+// jsonResult is a case's result as -json prints it.
+type jsonResult struct {
+	File     string   `json:"file"`
+	Case     string   `json:"case"`
+	Origin   string   `json:"origin,omitempty"`
+	Passed   bool     `json:"passed"`
+	Failures []string `json:"failures,omitempty"`
+}
+
+// runTest is the test subcommand.
+func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("corsfmt test", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	runRx := fset.String("run", "", "run only the cases whose name matches this regular expression")
+	verbose := fset.Bool("v", false, "list every case, passed or failed")
+	asJSON := fset.Bool("json", false, "print the results as a JSON array")
+	update := fset.Bool("update", false, "rewrite the expectations from what the engine answers")
+	cover := fset.Bool("cover", false, "report what no case exercised, with witness cases")
+	mutate := fset.Bool("mutate", false, "change each rule once and report the changes no case notices")
+	fset.Usage = func() {
+		io.WriteString(fset.Output(), testUsage)
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	var filter *regexp.Regexp
+	if *runRx != "" {
+		var err error
+		if filter, err = regexp.Compile(*runRx); err != nil {
+			fmt.Fprintf(stderr, "corsfmt test: -run: %v\n", err)
+			return 2
+		}
+	}
+	paths := fset.Args()
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	passed, failed, status := 0, 0, 0
+	var results []jsonResult
+	eachFile(paths, fixtureFiles, func(path string) {
+		s, err := corstest.Load(corstest.PolicyFor(path), path)
+		if err != nil {
+			lang.PrintErrors(stderr, err)
+			failed++
+			return
+		}
+		var all []corstest.Result
+		for _, r := range s.Run() {
+			if filter != nil && !filter.MatchString(r.Name) {
+				continue
+			}
+			all = append(all, r)
+			results = append(results, jsonResult{File: path, Case: r.Name, Origin: r.Origin, Passed: r.Passed(), Failures: r.Failures})
+			if r.Passed() {
+				passed++
+				if *verbose && !*asJSON {
+					fmt.Fprintf(stdout, "--- PASS: %s: %s\n", path, r.Name)
+				}
+				continue
+			}
+			failed++
+			if !*asJSON {
+				fmt.Fprintf(stdout, "--- FAIL: %s: %s\n", path, r.Name)
+				for _, f := range r.Failures {
+					fmt.Fprintf(stdout, "    %s\n", f)
+				}
+				fmt.Fprintln(stdout, corstest.Explain(&r))
+			}
+		}
+		if *update {
+			out, err := s.Update()
+			if err == nil {
+				var old []byte
+				if old, err = os.ReadFile(path); err == nil && string(old) != string(out) {
+					err = os.WriteFile(path, out, 0o644)
+					fmt.Fprintf(stderr, "corsfmt test: updated %s\n", path)
+				}
+			}
+			if err != nil {
+				fmt.Fprintln(stderr, err)
+				status = 2
+			}
+		}
+		if *cover && !*asJSON {
+			c := s.Cover(all)
+			fmt.Fprintf(stdout, "coverage: %s (policy %s): %.1f%% of %d items\n", path, s.Table.Name, c.Percent(), c.Items)
+			for _, u := range c.Uncovered {
+				fmt.Fprintf(stdout, "    uncovered: %s\n", u)
+			}
+			if len(c.Witnesses) > 0 {
+				fmt.Fprintf(stdout, "    witness cases for the regions no case visits:\n")
+				for _, w := range c.Witnesses {
+					fmt.Fprintf(stdout, "\n%s", w)
+				}
+			}
+		}
+		if *mutate && !*asJSON {
+			ms, err := s.Mutate()
+			if err != nil {
+				fmt.Fprintln(stderr, err)
+				status = 2
+				return
+			}
+			caught := 0
+			for _, m := range ms {
+				if m.Caught {
+					caught++
+				} else {
+					fmt.Fprintf(stdout, "    mutation survived: %s\n", m)
+				}
+			}
+			fmt.Fprintf(stdout, "mutations: %s: %d caught of %d\n", path, caught, len(ms))
+		}
+	}, func(err error) {
+		fmt.Fprintln(stderr, err)
+		status = 2
+	})
+	if *asJSON {
+		if results == nil {
+			results = []jsonResult{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(results)
+	}
+	summary := stdout
+	if *asJSON {
+		summary = stderr // standard output holds the JSON alone
+	}
+	fmt.Fprintf(summary, "%d passed, %d failed\n", passed, failed)
+	switch {
+	case status != 0:
+		return status
+	case failed > 0 || passed == 0:
+		return 1
+	}
+	return 0
+}

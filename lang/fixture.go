@@ -1,0 +1,157 @@
+package lang
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// FixtureVersion is the version of the fixture format this package reads.
+const FixtureVersion = 1
+
+// FixtureFile is a parsed fixture file: test cases for the policy in the
+// .cors file of the same name.
+//
+//	fixtures 1
+//
+//	policy api
+//
+//	case "the app's preflight for PUT" {
+//	    OPTIONS "/api/items"
+//	    Origin "https://app.example.com"
+//	    Access-Control-Request-Method "PUT"
+//
+//	    expect allowed
+//	    expect Access-Control-Allow-Origin origin
+//	}
+type FixtureFile struct {
+	Span
+	Version *Int    `parser:"'fixtures' @@"`
+	Policy  *Ident  `parser:"('policy' @@)?"`
+	Profile *Ident  `parser:"('profile' @@)?"`
+	Cases   []*Case `parser:"@@*"`
+
+	// Comments holds every comment of the file in source order.
+	Comments []*Comment
+}
+
+// Case is one test case: a request and what the answer must be.
+type Case struct {
+	Span
+	Name    *String        `parser:"'case' @@ '{'"`
+	Request *RequestLine   `parser:"@@"`
+	Headers []*HeaderLine  `parser:"@@*"`
+	Expects []*Expectation `parser:"@@* '}'"`
+}
+
+// RequestLine is the method and path of a case's request.
+type RequestLine struct {
+	Span
+	Method string  `parser:"@Ident"`
+	Path   *String `parser:"@@"`
+}
+
+// HeaderLine is a request header and its values, one header line each; the
+// name "origins" is not a header but makes the case a table, run once for
+// each origin it lists.
+type HeaderLine struct {
+	Span
+	Name   string    `parser:"@Ident"`
+	Values []*String `parser:"@@ (',' @@)*"`
+}
+
+// Expectation is one "expect" line: exactly one of its fields is set.
+type Expectation struct {
+	Span
+	Verdict string  `parser:"'expect' ( @('allowed' | 'denied')"`
+	Check   *Ident  `parser:"         | 'check' @@"`
+	Rule    *Int    `parser:"         | 'rule' @@"`
+	Status  *Int    `parser:"         | 'status' @@"`
+	Absent  *Ident  `parser:"         | 'no' @@"`
+	Header  *Ident  `parser:"         | @@"`
+	Value   *String `parser:"             ( @@"`
+	Origin  bool    `parser:"             | @'origin' ) )"`
+}
+
+// TableKeyword is the header-line name that lists the origins of a table case.
+const TableKeyword = "origins"
+
+var fixtureParser = participle.MustBuild[FixtureFile](
+	participle.Lexer(definition{}),
+	participle.Elide("Whitespace", "Comment"),
+	participle.UseLookahead(participle.MaxLookahead),
+)
+
+var fixtureGrammar = &grammar{
+	version:    "fixtures",
+	versionNum: FixtureVersion,
+	top:        []string{"policy", "profile", "case"},
+	blocks:     map[string][]string{"case": {"expect"}},
+	nouns:      map[string]string{"case": "header line, expect"},
+	openers:    []string{"case"},
+	valueKeywords: map[string][]string{
+		"expect": {"allowed", "denied", "check", "rule", "status", "no"},
+	},
+}
+
+// FixtureGrammar returns the grammar of fixture files in EBNF.
+func FixtureGrammar() string { return fixtureParser.String() }
+
+// ParseFixtures parses a fixture file. Errors are as Parse's.
+func ParseFixtures(filename string, src []byte) (*FixtureFile, error) {
+	tokens, errs := scan(filename, src)
+	if errs != nil {
+		errs.Sort()
+		return nil, errs
+	}
+	peeker, err := lexer.Upgrade(&tokenStream{tokens: tokens}, tokWhitespace, tokComment)
+	if err != nil {
+		return nil, ErrorList{{Code: CodeSyntax, Msg: err.Error()}}
+	}
+	f, err := fixtureParser.ParseFromLexer(peeker)
+	if err != nil {
+		return nil, ErrorList{syntaxError(err, tokens, fixtureGrammar)}
+	}
+	f.Comments = comments(tokens)
+	if v := f.Version.Number(); v != FixtureVersion {
+		return nil, ErrorList{{Pos: f.Version.Pos, End: f.Version.EndPos, Code: CodeVersion,
+			Msg: "unsupported fixture version " + f.Version.Text + "; this parser reads version " + strconv.Itoa(FixtureVersion)}}
+	}
+	return f, nil
+}
+
+// Number returns the value of the literal, or -1 when it does not fit an int.
+func (i *Int) Number() int {
+	n, err := strconv.Atoi(i.Text)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// IsTable reports whether the case runs once per origin of an origins line.
+func (c *Case) IsTable() bool {
+	for _, h := range c.Headers {
+		if h.Name == TableKeyword {
+			return true
+		}
+	}
+	return false
+}
+
+// HeaderName returns the canonical name of a header line's header.
+func (h *HeaderLine) HeaderName() string {
+	return canonicalHeader(h.Name)
+}
+
+func canonicalHeader(s string) string {
+	parts := strings.Split(strings.ToLower(s), "-")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "-")
+}
