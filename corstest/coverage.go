@@ -3,6 +3,7 @@ package corstest
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 
@@ -208,7 +209,19 @@ func FixtureFor(policyFile string) string {
 	return strings.TrimSuffix(policyFile, ".cors") + ".fixtures"
 }
 
-// PolicyFor returns the policy file a fixture file tests.
+// PolicyFor returns the policy file a fixture file tests: NAME.cors for
+// NAME.fixtures, and for NAME.LABEL.fixtures too, when there is no
+// NAME.LABEL.cors, so that one policy can have a fixture file per build
+// (api.fixtures, api.dev.fixtures).
 func PolicyFor(fixtureFile string) string {
-	return strings.TrimSuffix(fixtureFile, ".fixtures") + ".cors"
+	base := strings.TrimSuffix(fixtureFile, ".fixtures")
+	if _, err := os.Stat(base + ".cors"); err == nil {
+		return base + ".cors"
+	}
+	if i := strings.LastIndexByte(base, '.'); i > strings.LastIndexAny(base, `/\`) {
+		if _, err := os.Stat(base[:i] + ".cors"); err == nil {
+			return base[:i] + ".cors"
+		}
+	}
+	return base + ".cors"
 }

@@ -165,6 +165,10 @@ func syntaxError(err error, tokens []lexer.Token, g *grammar) *Error {
 				e.Msg += fmt.Sprintf(" (a %s starts with %s)", strings.SplitN(noun, ",", 2)[0], orList(want))
 			}
 		}
+	case g == fixtureGrammar && inner == "case" && prev.Type == tokPunct && prev.Value == "{" &&
+		last.Type == tokIdent && last.Value == "expect":
+		e.Pos, e.End = Position(last.Pos), tokenEnd(last)
+		e.Msg = `expected the request line (a method and a quoted path, as in GET "/items"), found "expect"`
 	case prev.Type == tokIdent && g.valueKeywords[prev.Value] != nil && last.Type == tokIdent &&
 		Nearest(last.Value, g.valueKeywords[prev.Value]) != "" && Nearest(last.Value, g.valueKeywords[prev.Value]) != last.Value:
 		// A misspelt word after a keyword that takes one of a few words,
@@ -191,6 +195,9 @@ func (g *grammar) isStatementStart(last lexer.Token, word string) bool {
 // expectation puts into words the first thing of the EBNF sequence that
 // participle expected.
 func expectation(ebnf string, last lexer.Token, g *grammar) string {
+	if strings.HasPrefix(ebnf, "(String") {
+		return "header value (a quoted string, or origin)"
+	}
 	if strings.HasPrefix(ebnf, `"`) {
 		if i := strings.IndexByte(ebnf[1:], '"'); i >= 0 {
 			ebnf = ebnf[:i+2]
@@ -213,8 +220,6 @@ func expectation(ebnf string, last lexer.Token, g *grammar) string {
 		return "duration (such as 90s, 10m or 2h)"
 	case "Value":
 		return "value (a quoted string, any, null or a set name)"
-	case "(String":
-		return "header value (a quoted string, or origin)"
 	}
 	return ebnf // a punctuation mark, quoted
 }

@@ -1,0 +1,101 @@
+package lang
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/corspolicy/cors/internal/goldentest"
+)
+
+// TestFixtureFormat formats each testdata/fixtures input and compares with
+// its golden file, which must format to itself.
+func TestFixtureFormat(t *testing.T) {
+	for _, path := range goldentest.Glob(t, "testdata/fixtures/*.input") {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := FormatFixtures(path, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := strings.TrimSuffix(path, ".input") + ".golden"
+			goldentest.Compare(t, golden, out)
+			if again, err := FormatFixtures(golden, out); err != nil || !bytes.Equal(again, out) {
+				t.Errorf("formatting the output again changed it (%v)", err)
+			}
+			if n, m := strings.Count(string(src), "#"), strings.Count(string(out), "#"); n != m {
+				t.Errorf("input has %d '#', output %d", n, m)
+			}
+		})
+	}
+}
+
+// TestFixtureErrors checks the errors of the testdata/errors fixture files.
+func TestFixtureErrors(t *testing.T) {
+	for _, path := range goldentest.Glob(t, "testdata/errors/*.fixtures") {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ParseFixtures(filepath.Base(path), src)
+			list, ok := err.(ErrorList)
+			if !ok {
+				t.Fatalf("got %v; want an ErrorList", err)
+			}
+			wants := goldentest.Wants(t, src)
+			if len(list) != len(wants) {
+				t.Fatalf("got %d errors, want %d: %v", len(list), len(wants), list)
+			}
+			for i, w := range wants {
+				e := list[i]
+				if pos := fmt.Sprintf("%d:%d", e.Pos.Line, e.Pos.Column); pos != w.Pos || !w.Rx.MatchString(e.Msg) {
+					t.Errorf("got %s: %s\nwant %s: /%s/", pos, e.Msg, w.Pos, w.Rx)
+				}
+			}
+		})
+	}
+}
+
+// FuzzParseFixtures checks that the fixture parser never panics and that
+// any input it accepts formats, parses back to the same tree, and formats
+// to itself.
+func FuzzParseFixtures(f *testing.F) {
+	for _, pattern := range []string{"testdata/fixtures/*", "testdata/errors/*.fixtures", "../examples/*.fixtures"} {
+		files, _ := filepath.Glob(pattern)
+		for _, path := range files {
+			if src, err := os.ReadFile(path); err == nil {
+				f.Add(src)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		file, err := ParseFixtures("fuzz.fixtures", src)
+		if err != nil {
+			if _, ok := err.(ErrorList); !ok {
+				t.Fatalf("error is %T, want ErrorList", err)
+			}
+			return
+		}
+		out, err := FormatFixtures("fuzz.fixtures", src)
+		if err != nil {
+			t.Fatalf("input parses but does not format: %v", err)
+		}
+		again, err := ParseFixtures("fuzz.fixtures", out)
+		if err != nil {
+			t.Fatalf("formatted output does not parse: %v\n%s", err, out)
+		}
+		if diff := diffTrees(file, again); diff != "" {
+			t.Fatalf("formatting changed the tree:\n%s", diff)
+		}
+		if twice, err := FormatFixtures("fuzz.fixtures", out); err != nil || !bytes.Equal(out, twice) {
+			t.Fatalf("format is not idempotent (%v)", err)
+		}
+	})
+}
