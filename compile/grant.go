@@ -26,6 +26,10 @@ type Grant struct {
 	// credentials: the answer is "*" and the same for every origin.
 	Public bool
 
+	// EchoMethod is set when Allow-Methods must name the requested method
+	// rather than "*": any method with credentials, or beside a deny.
+	EchoMethod bool
+
 	// Header values, ready to write; "" means the header is not sent.
 	AllowMethods  string
 	AllowHeaders  string
@@ -35,20 +39,24 @@ type Grant struct {
 	headerSet map[string]struct{}
 }
 
-func newGrant(allow []*Rule, mask uint64) *Grant {
-	var rules []*Rule
-	for i, r := range allow {
-		if mask&(1<<i) != 0 {
-			rules = append(rules, r)
+func newGrant(allow []*Rule, allowMask uint64, scoped []*Rule, scopedMask uint64) *Grant {
+	pick := func(rules []*Rule, mask uint64) []*Rule {
+		var out []*Rule
+		for i, r := range rules {
+			if mask&(1<<i) != 0 {
+				out = append(out, r)
+			}
 		}
+		return out
 	}
-	return combine(rules)
+	return combine(pick(allow, allowMask), pick(scoped, scopedMask))
 }
 
 // combine unites the grants of rules as SPEC.md says: union of methods and
 // header names, credentials and private network access if any rule grants
-// them, the smallest max age, status 200 if any rule asks for it.
-func combine(rules []*Rule) *Grant {
+// them, the smallest max age, status 200 if any rule asks for it. The
+// methods of the deny rules are taken out of what Allow-Methods offers.
+func combine(rules, deny []*Rule) *Grant {
 	g := &Grant{Rules: rules, MaxAge: -1, Status: 204, Public: len(rules) > 0}
 	for _, r := range rules {
 		g.Methods = append(g.Methods, r.Methods...)
@@ -70,6 +78,11 @@ func combine(rules []*Rule) *Grant {
 	g.Public = g.Public && !g.Credentials
 	slices.Sort(g.Methods)
 	g.Methods = slices.Compact(g.Methods)
+	var denied []string
+	for _, r := range deny {
+		denied = append(denied, r.Methods...)
+	}
+	offered := slices.DeleteFunc(slices.Clone(g.Methods), func(m string) bool { return slices.Contains(denied, m) })
 	slices.Sort(g.Headers)
 	g.Headers = slices.Compact(g.Headers)
 	slices.SortFunc(g.Expose, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
@@ -83,11 +96,14 @@ func combine(rules []*Rule) *Grant {
 	// evaluator then answers with the request's own method and headers,
 	// so the values here hold the named grants only.
 	wild := !g.Credentials
+	// "*" with credentials is read literally, and "*" beside a deny would
+	// offer the denied methods: then the answer names the method asked for.
+	g.EchoMethod = g.AnyMethod && (!wild || len(denied) > 0)
 	switch {
-	case g.AnyMethod && wild:
+	case g.AnyMethod && !g.EchoMethod:
 		g.AllowMethods = "*"
-	default:
-		g.AllowMethods = strings.Join(g.Methods, ", ")
+	case !g.AnyMethod:
+		g.AllowMethods = strings.Join(offered, ", ")
 	}
 	switch {
 	case g.AnyHeader && wild && g.HasHeader("authorization"):

@@ -50,8 +50,14 @@ type Cell struct {
 	// Origins names the origin class the cell serves, for dumps and traces.
 	Origins string
 
-	grants []*Grant // by bitmask over Allow, when Allow is short
-	lazy   sync.Map // bitmask -> *Grant, when it is not
+	// Scoped holds the deny rules that name methods: where one covers a
+	// request's path but not its method, the request may be allowed, but
+	// the methods it denies must not be offered in Allow-Methods, since
+	// browsers cache that list for the URL.
+	Scoped []*Rule
+
+	grants []*Grant // by bitmasks over Allow and Scoped, when they are short
+	lazy   sync.Map // [2]uint64 masks -> *Grant, when they are not
 }
 
 // maxPrecomputed is the most allow rules a cell may hold for every
@@ -256,36 +262,42 @@ func (t *Table) cell(origins string, rules []*Rule) *Cell {
 			c.Allow = append(c.Allow, r)
 		} else {
 			c.Deny = append(c.Deny, r)
+			if r.Methods != nil && !r.AnyMethod {
+				c.Scoped = append(c.Scoped, r)
+			}
 		}
 	}
-	if len(c.Allow) <= maxPrecomputed {
-		c.grants = make([]*Grant, 1<<len(c.Allow))
-		for mask := range c.grants {
-			c.grants[mask] = newGrant(c.Allow, uint64(mask))
+	if n := len(c.Allow) + len(c.Scoped); n <= maxPrecomputed {
+		c.grants = make([]*Grant, 1<<n)
+		for i := range c.grants {
+			allow, scoped := uint64(i)&(1<<len(c.Allow)-1), uint64(i)>>len(c.Allow)
+			c.grants[i] = newGrant(c.Allow, allow, c.Scoped, scoped)
 		}
 	}
 	t.cells[key.String()] = c
 	return c
 }
 
-// Grant returns what the allow rules of the cell selected by mask grant
-// together; bit i of mask selects Allow[i]. A cell of more than 64 allow
-// rules, which no real policy has, is served by GrantOf instead.
-func (c *Cell) Grant(mask uint64) *Grant {
+// Grant returns what the allow rules of the cell selected by allow grant
+// together, less the methods the Scoped deny rules selected by scoped take
+// away; bit i of a mask selects rule i. A cell of more than 64 allow or
+// scoped rules, which no real policy has, is served by GrantOf instead.
+func (c *Cell) Grant(allow, scoped uint64) *Grant {
 	if c.grants != nil {
-		return c.grants[mask]
+		return c.grants[allow|scoped<<len(c.Allow)]
 	}
-	if g, ok := c.lazy.Load(mask); ok {
+	key := [2]uint64{allow, scoped}
+	if g, ok := c.lazy.Load(key); ok {
 		return g.(*Grant)
 	}
-	g, _ := c.lazy.LoadOrStore(mask, newGrant(c.Allow, mask))
+	g, _ := c.lazy.LoadOrStore(key, newGrant(c.Allow, allow, c.Scoped, scoped))
 	return g.(*Grant)
 }
 
 // GrantOf computes, without caching, what the given allow rules grant
-// together.
-func GrantOf(rules []*Rule) *Grant {
-	return combine(rules)
+// together, less the methods the given deny rules take away.
+func GrantOf(allow, deny []*Rule) *Grant {
+	return combine(allow, deny)
 }
 
 // Public returns the cell of the rules that name any: what every origin

@@ -155,12 +155,12 @@ func TestMutate(t *testing.T) {
 		state[m.Rule.String()+" "+m.Change] = m.Caught
 	}
 	for key, caught := range map[string]bool{
-		"testdata/api.cors:7:5 allow -> deny":  true,  // the app's preflight fails
-		"testdata/api.cors:7:5 no credentials": true,  // Allow-Credentials expected
-		"testdata/api.cors:7:5 without PUT":    true,  // the preflight asks for PUT
-		"testdata/api.cors:7:5 without DELETE": false, // no case uses DELETE
-		"testdata/api.cors:23:5 allow -> deny": false, // no case comes from localhost
-		"testdata/api.cors:16:5 allow -> deny": true,  // the public table fails
+		"testdata/api.cors:7:5 allow -> deny":          true,  // the app's preflight fails
+		"testdata/api.cors:7:5 without credentials":    true,  // Allow-Credentials expected
+		"testdata/api.cors:7:5 methods without PUT":    true,  // the preflight asks for PUT
+		"testdata/api.cors:7:5 methods without DELETE": false, // no case uses DELETE
+		"testdata/api.cors:23:5 allow -> deny":         false, // no case comes from localhost
+		"testdata/api.cors:16:5 allow -> deny":         true,  // the public table fails
 	} {
 		if got, ok := state[key]; !ok || got != caught {
 			t.Errorf("%s: caught %v (tried %v), want %v", key, got, ok, caught)

@@ -18,10 +18,13 @@ type Mutation struct {
 }
 
 // Mutate checks that the suite pins its policy down: it changes each rule
-// of the policy the suite tests, one change at a time (an allow rule made a
-// deny rule, a deny rule made an allow rule, credentials dropped, one method
-// dropped), and runs the cases against each changed policy. A change no case
-// notices is a gap in the fixtures.
+// of the policy the suite tests, one change at a time, and runs the cases
+// against each changed policy. The changes: an allow rule made a deny rule
+// (keeping its paths and methods) and a deny rule an allow rule; one origin
+// dropped from a list of several; credentials or private-network dropped;
+// one value dropped from a methods, headers or expose list, or the clause
+// dropped when it has one value. A change no case notices is a gap in the
+// fixtures.
 func (s *Suite) Mutate() ([]Mutation, error) {
 	src, err := os.ReadFile(s.PolicyFile)
 	if err != nil {
@@ -55,25 +58,37 @@ func (s *Suite) Mutate() ([]Mutation, error) {
 			r.Effect = "allow"
 		}
 		try(r, effect+" -> "+r.Effect, func() { r.Effect, r.Block = effect, block })
+		// Drop each origin of a list of several.
+		if origins := r.Origins; len(origins) > 1 {
+			for j, v := range origins {
+				r.Origins = slices.Delete(slices.Clone(origins), j, j+1)
+				try(r, "without origin "+valueText(v), func() { r.Origins = origins })
+			}
+		}
 		if r.Block == nil {
 			continue
 		}
 		clauses := r.Block.Clauses
+		drop := func(i int, change string) {
+			r.Block.Clauses = slices.Delete(slices.Clone(clauses), i, i+1)
+			try(r, change, func() { r.Block.Clauses = clauses })
+		}
 		for i, c := range clauses {
 			switch c := c.(type) {
 			case *lang.FlagClause:
-				if c.Keyword == "credentials" {
-					r.Block.Clauses = slices.Delete(slices.Clone(clauses), i, i+1)
-					try(r, "no credentials", func() { r.Block.Clauses = clauses })
-				}
+				drop(i, "without "+c.Keyword)
 			case *lang.ListClause:
-				if c.Keyword != "methods" || len(c.Values) < 2 {
+				if c.Keyword == "paths" {
+					continue // scope, not a grant: narrowing it is not access the fixtures must pin
+				}
+				if len(c.Values) == 1 {
+					drop(i, "without the "+c.Keyword+" clause")
 					continue
 				}
 				values := c.Values
 				for j, v := range values {
 					c.Values = slices.Delete(slices.Clone(values), j, j+1)
-					try(r, "without "+valueText(v), func() { c.Values = values })
+					try(r, c.Keyword+" without "+valueText(v), func() { c.Values = values })
 				}
 			}
 		}

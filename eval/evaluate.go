@@ -93,6 +93,12 @@ func evaluate(t *compile.Table, r *Request, d *Decision) {
 	}
 	if r.Credentials && !g.Credentials {
 		d.deny(CheckCredentials, "credentials are not granted", nil)
+		if g.Public && !dependent && d.Kind == Actual {
+			// The answer every origin gets here, kept so that a cache
+			// holding this response serves the others right; the browser
+			// refuses "*" to this request all the same.
+			d.AllowOrigin, d.ExposeHeaders = "*", g.ExposeHeaders
+		}
 		return
 	}
 	if d.Kind == Preflight {
@@ -122,8 +128,8 @@ func evaluate(t *compile.Table, r *Request, d *Decision) {
 	}
 	d.Status = g.Status
 	d.AllowMethods = g.AllowMethods
-	if g.AnyMethod && g.Credentials {
-		d.AllowMethods = method // "*" would be read literally
+	if g.EchoMethod {
+		d.AllowMethods = method
 	}
 	d.AllowHeaders = g.AllowHeaders
 	if g.AnyHeader && g.Credentials && len(r.RequestHeaders) > 0 {
@@ -155,9 +161,9 @@ func coversRequest(r *compile.Rule, path, method string) bool {
 // together, or nil when none covers it. With a method, it also requires the
 // grant to cover the method; the public answer uses that.
 func grantFor(c *compile.Cell, path, method string) *compile.Grant {
-	var mask uint64
-	if len(c.Allow) > 64 {
-		var rules []*compile.Rule
+	var mask, scoped uint64
+	if len(c.Allow) > 64 || len(c.Scoped) > 64 {
+		var rules, deny []*compile.Rule
 		for _, r := range c.Allow {
 			if r.CoversPath(path) {
 				rules = append(rules, r)
@@ -166,7 +172,12 @@ func grantFor(c *compile.Cell, path, method string) *compile.Grant {
 		if len(rules) == 0 {
 			return nil
 		}
-		return compile.GrantOf(rules)
+		for _, r := range c.Scoped {
+			if r.CoversPath(path) {
+				deny = append(deny, r)
+			}
+		}
+		return compile.GrantOf(rules, deny)
 	}
 	for i, r := range c.Allow {
 		if r.CoversPath(path) {
@@ -176,7 +187,12 @@ func grantFor(c *compile.Cell, path, method string) *compile.Grant {
 	if mask == 0 {
 		return nil
 	}
-	g := c.Grant(mask)
+	for i, r := range c.Scoped {
+		if r.CoversPath(path) {
+			scoped |= 1 << i
+		}
+	}
+	g := c.Grant(mask, scoped)
 	if method != "" && !g.HasMethod(method) {
 		return nil
 	}

@@ -21,6 +21,7 @@ import (
 type Middleware struct {
 	table     atomic.Pointer[compile.Table]
 	inContext bool
+	log       *decisionLog
 }
 
 // An Option configures a Middleware.
@@ -45,6 +46,9 @@ func NewMiddleware(t *compile.Table, opts ...Option) *Middleware {
 	return m
 }
 
+// Table returns the policy the middleware answers with now.
+func (m *Middleware) Table() *compile.Table { return m.table.Load() }
+
 // Swap replaces the policy, atomically: each request is answered wholly by
 // the old table or wholly by the new one.
 func (m *Middleware) Swap(t *compile.Table) { m.table.Store(t) }
@@ -54,6 +58,9 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := RequestOf(r)
 		d := Evaluate(m.table.Load(), &req)
+		if m.log != nil {
+			m.log.record(r, &req, &d)
+		}
 		d.write(w.Header())
 		if d.Kind == Preflight {
 			w.WriteHeader(d.Status)

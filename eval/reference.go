@@ -79,6 +79,9 @@ func Reference(t *compile.Table, r *Request) Decision {
 	}
 	if r.Credentials && !g.credentials {
 		d.deny(CheckCredentials, "", nil)
+		if g.public && !dependent && d.Kind == Actual {
+			d.AllowOrigin, d.ExposeHeaders = "*", g.expose
+		}
 		return d
 	}
 	if d.Kind == Preflight {
@@ -123,8 +126,25 @@ func Reference(t *compile.Table, r *Request) Decision {
 		return d
 	}
 	d.Status = g.status
+	// Allow-Methods offers what the rules grant less what deny rules on
+	// this path take away; with "*", the requested method instead.
+	var denied []string
+	for _, rule := range t.Rules {
+		if rule.Effect == compile.Deny && matches(rule) && ruleCoversPath(rule, r.Path) && rule.Methods != nil && !rule.AnyMethod {
+			denied = append(denied, rule.Methods...)
+		}
+	}
 	d.AllowMethods = g.allowMethods
-	if g.anyMethod && g.credentials {
+	if !g.anyMethod {
+		var offered []string
+		for _, m := range g.methods {
+			if !slices.Contains(denied, m) {
+				offered = append(offered, m)
+			}
+		}
+		d.AllowMethods = strings.Join(offered, ", ")
+	}
+	if g.anyMethod && (g.credentials || len(denied) > 0) {
 		d.AllowMethods = method
 	}
 	d.AllowHeaders = g.allowHeaders
