@@ -131,15 +131,19 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				status = 2
 				return
 			}
-			caught := 0
+			caught, equivalent := 0, 0
 			for _, m := range ms {
-				if m.Caught {
+				switch {
+				case m.Caught:
 					caught++
-				} else {
+				case m.Equivalent:
+					equivalent++
+					fmt.Fprintf(stdout, "    mutation not counted: %s\n", m)
+				default:
 					fmt.Fprintf(stdout, "    mutation survived: %s\n", m)
 				}
 			}
-			fmt.Fprintf(stdout, "mutations: %s: %d caught of %d\n", path, caught, len(ms))
+			fmt.Fprintf(stdout, "mutations: %s: %d caught of %d (%d equivalent, not counted)\n", path, caught, len(ms)-equivalent, equivalent)
 		}
 	}, func(err error) {
 		fmt.Fprintln(stderr, err)

@@ -3,9 +3,12 @@ package corstest
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 
+	"github.com/corspolicy/cors/compile"
+	"github.com/corspolicy/cors/eval"
 	"github.com/corspolicy/cors/lang"
 )
 
@@ -13,8 +16,12 @@ import (
 // noticed it.
 type Mutation struct {
 	Rule   lang.Position
-	Change string // "allow -> deny", "no credentials", "without GET", ...
+	Change string // "allow -> deny", "without credentials", "methods without GET", ...
 	Caught bool   // some case failed against the changed policy
+	// Equivalent is set when no request can tell the changed policy from
+	// the original (another rule grants the same): no case could catch it,
+	// and it counts neither way.
+	Equivalent bool
 }
 
 // Mutate checks that the suite pins its policy down: it changes each rule
@@ -46,7 +53,8 @@ func (s *Suite) Mutate() ([]Mutation, error) {
 			return // the change does not compile: not a policy anyone could ship
 		}
 		caught := slices.ContainsFunc(mutant.Run(), func(r Result) bool { return !r.Passed() })
-		out = append(out, Mutation{Rule: r.Pos, Change: change, Caught: caught})
+		out = append(out, Mutation{Rule: r.Pos, Change: change, Caught: caught,
+			Equivalent: !caught && sameAnswers(s.Table, mutant.Table)})
 	}
 	for _, r := range s.rulesInBuild(f) {
 		// Flip the effect; an allow rule loses what only allow rules take.
@@ -151,8 +159,76 @@ func valueText(v *lang.Value) string {
 // String describes the mutation as a report line.
 func (m Mutation) String() string {
 	state := "survived"
-	if m.Caught {
+	switch {
+	case m.Caught:
 		state = "caught"
+	case m.Equivalent:
+		state = "equivalent: no request tells it from the original"
 	}
 	return fmt.Sprintf("%s: %s: %s", m.Rule, m.Change, state)
+}
+
+// sameAnswers reports whether two tables answer alike every request of a
+// probe set built from both: each origin class's witness, null and an
+// unlisted origin; every path the rules name and /; every method they name
+// and the common ones; preflights asking for no header, each named header,
+// Authorization and an unknown one, with and without private network
+// access; actual requests with and without credentials.
+func sameAnswers(a, b *compile.Table) bool {
+	var origins, paths, methods, headers []string
+	add := func(list *[]string, v string) {
+		if !slices.Contains(*list, v) {
+			*list = append(*list, v)
+		}
+	}
+	for _, t := range []*compile.Table{a, b} {
+		for _, c := range t.Classes() {
+			add(&origins, c.Witness)
+		}
+		for _, r := range t.Rules {
+			for _, p := range r.Paths {
+				add(&paths, concretePath(p.Text))
+			}
+			for _, m := range r.Methods {
+				add(&methods, m)
+			}
+			for _, h := range r.Headers {
+				add(&headers, h)
+			}
+		}
+	}
+	add(&origins, "null")
+	add(&paths, "/")
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
+		add(&methods, m)
+	}
+	headers = append(headers, "", "authorization", "x-unknown-header")
+	same := func(r *eval.Request) bool {
+		da, db := eval.Evaluate(a, r), eval.Evaluate(b, r)
+		return da.Allowed == db.Allowed && da.Failed == db.Failed && da.Status == db.Status &&
+			maps.EqualFunc(da.Header(), db.Header(), slices.Equal)
+	}
+	for _, o := range origins {
+		for _, p := range paths {
+			for _, m := range methods {
+				for _, creds := range []bool{false, true} {
+					if !same(&eval.Request{Method: m, Path: p, Origin: []string{o}, Credentials: creds}) {
+						return false
+					}
+				}
+				for _, h := range headers {
+					for _, pna := range []string{"", "true"} {
+						r := &eval.Request{Method: "OPTIONS", Path: p, Origin: []string{o}, RequestMethod: []string{m}, PrivateNetwork: pna}
+						if h != "" {
+							r.RequestHeaders = []string{h}
+						}
+						if !same(r) {
+							return false
+						}
+					}
+				}
+			}
+		}
+	}
+	return true
 }

@@ -24,6 +24,16 @@ const (
 func Evaluate(t *compile.Table, r *Request) Decision {
 	var d Decision
 	evaluate(t, r, &d)
+	if d.Kind == Actual && !d.Allowed && !t.OriginDependent(r.Path) {
+		// Every origin gets the same answer here, so a denied request
+		// keeps the public answer, if there is one: a cache holding this
+		// response must serve the others right. The browser refuses it to
+		// this request all the same (credentials beside "*", or an Origin
+		// that is not one).
+		if g := grantFor(t.Public(), r.Path, r.Method); g != nil && g.Public {
+			d.AllowOrigin, d.ExposeHeaders = "*", g.ExposeHeaders
+		}
+	}
 	return d
 }
 
@@ -93,12 +103,6 @@ func evaluate(t *compile.Table, r *Request, d *Decision) {
 	}
 	if r.Credentials && !g.Credentials {
 		d.deny(CheckCredentials, "credentials are not granted", nil)
-		if g.Public && !dependent && d.Kind == Actual {
-			// The answer every origin gets here, kept so that a cache
-			// holding this response serves the others right; the browser
-			// refuses "*" to this request all the same.
-			d.AllowOrigin, d.ExposeHeaders = "*", g.ExposeHeaders
-		}
 		return
 	}
 	if d.Kind == Preflight {

@@ -15,6 +15,20 @@ import (
 // which must give the same Decision for every request; a differential fuzz
 // test does so. It allocates freely and is not for serving.
 func Reference(t *compile.Table, r *Request) Decision {
+	d := reference(t, r)
+	if d.Kind == Actual && !d.Allowed {
+		// Where every origin gets the same answer, a denial keeps it.
+		public := func(rule *compile.Rule) bool { return rule.Any }
+		dependent := slices.ContainsFunc(t.Rules, func(rule *compile.Rule) bool { return !rule.Any && ruleCoversPath(rule, r.Path) })
+		if g := refGrant(t.Rules, public, r.Path); !dependent && g != nil && g.public && refHasMethod(g, r.Method) &&
+			!refDenied(t.Rules, public, r.Path, r.Method) {
+			d.AllowOrigin, d.ExposeHeaders = "*", g.expose
+		}
+	}
+	return d
+}
+
+func reference(t *compile.Table, r *Request) Decision {
 	var d Decision
 	dependent := false
 	for _, rule := range t.Rules {
@@ -79,9 +93,6 @@ func Reference(t *compile.Table, r *Request) Decision {
 	}
 	if r.Credentials && !g.credentials {
 		d.deny(CheckCredentials, "", nil)
-		if g.public && !dependent && d.Kind == Actual {
-			d.AllowOrigin, d.ExposeHeaders = "*", g.expose
-		}
 		return d
 	}
 	if d.Kind == Preflight {
