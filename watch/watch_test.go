@@ -1,0 +1,193 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/corspolicy/cors/compile"
+	"github.com/corspolicy/cors/eval"
+	"github.com/corspolicy/cors/lang"
+)
+
+// Two valid versions of a policy that answer two origins differently, and
+// a broken one.
+const (
+	versionA = "cors 1\n\npolicy api {\n    allow \"https://a.example.com\" {\n        expose \"X-A\"\n    }\n}\n"
+	versionB = "cors 1\n\npolicy api {\n    allow \"https://b.example.com\" {\n        expose \"X-B\"\n    }\n}\n"
+	broken   = "cors 1\n\npolicy api {\n    allow \"https://a.example.com/\"\n}\n"
+)
+
+// answer is what one request saw: the origin it came from, and the
+// Allow-Origin and Expose-Headers it got.
+type answer struct{ origin, allow, expose string }
+
+// whole reports whether the answer is all of version A's, or all of B's.
+func whole(a answer) bool {
+	switch {
+	case a.origin == "https://a.example.com":
+		return a.allow == a.origin && a.expose == "X-A" || a.allow == "" && a.expose == "" // A allows it; B does not
+	case a.origin == "https://b.example.com":
+		return a.allow == a.origin && a.expose == "X-B" || a.allow == "" && a.expose == ""
+	}
+	return false
+}
+
+// TestReloadUnderLoad rewrites the policy 200 times, valid and broken in
+// turn, while two goroutines send requests without pause. No request may
+// fail, every answer must be wholly one version's, each valid version must
+// come to serve, and each broken one must be reported with its position
+// while the last good version goes on serving.
+func TestReloadUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "api.cors")
+	if err := os.WriteFile(path, []byte(versionA), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first, err := Load(path, "", compile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := eval.NewMiddleware(first)
+	handler := m.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+
+	events := make(chan error, 16)
+	var logged atomic.Int64
+	logger := slog.New(slog.NewTextHandler(countingWriter{&logged}, nil))
+	w := New(m, Config{
+		Path:     path,
+		OnReload: func(*compile.Table) { events <- nil },
+		OnError:  func(err error) { events <- err },
+		Logger:   logger,
+		Settle:   5 * time.Millisecond,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.Run(ctx)
+	time.Sleep(50 * time.Millisecond) // let the watch start
+
+	var stop atomic.Bool
+	var requests atomic.Int64
+	var wg sync.WaitGroup
+	bad := make(chan answer, 1)
+	for _, origin := range []string{"https://a.example.com", "https://b.example.com"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				r := httptest.NewRequest("GET", "/", nil)
+				r.Header.Set("Origin", origin)
+				rec := httptest.NewRecorder()
+				handler.ServeHTTP(rec, r)
+				requests.Add(1)
+				a := answer{origin, rec.Header().Get("Access-Control-Allow-Origin"), rec.Header().Get("Access-Control-Expose-Headers")}
+				if rec.Code != http.StatusOK || !whole(a) {
+					select {
+					case bad <- a:
+					default:
+					}
+				}
+			}
+		}()
+	}
+
+	reloads, failures, partial := 0, 0, 0
+	for i := range 200 {
+		src, valid := versionB, true
+		switch i % 4 {
+		case 1, 3:
+			src, valid = broken, false
+		case 2:
+			src = versionA
+		}
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// Wait for this rewrite's outcome. A reload may also read the file
+		// half written (os.WriteFile truncates first): that is an error
+		// like any bad edit, the last good version serves on, and the
+		// rest of the write brings the reload this loop waits for.
+		deadline := time.After(5 * time.Second)
+	wait:
+		for {
+			select {
+			case err := <-events:
+				var list lang.ErrorList
+				switch {
+				case valid && err == nil:
+					reloads++
+					break wait
+				case !valid && err == nil:
+					t.Fatalf("rewrite %d: a broken version was swapped in", i)
+				case errors.As(err, &list) && list[0].Pos.Line == 4 && list[0].Code == compile.CodeOrigin:
+					if valid {
+						t.Fatalf("rewrite %d: a valid version failed: %v", i, err)
+					}
+					failures++
+					break wait
+				default:
+					partial++ // a half-written file
+				}
+			case <-deadline:
+				t.Fatalf("rewrite %d: no outcome after 5 s", i)
+			}
+		}
+		// The version serving is the last good one.
+		want := "https://b.example.com"
+		if (i/2)%2 == 1 {
+			want = "https://a.example.com"
+		}
+		if got := m.Table().Rules[0].Origins[0].String(); got != want {
+			t.Fatalf("rewrite %d: serving %s, want the last good version's %s", i, got, want)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	select {
+	case a := <-bad:
+		t.Fatalf("a request got a mixed or failed answer: %+v", a)
+	default:
+	}
+	if reloads != 100 || failures != 100 {
+		t.Errorf("%d reloads and %d failures, want 100 each", reloads, failures)
+	}
+	if logged.Load() < 200 {
+		t.Errorf("%d log lines, want one per rewrite", logged.Load())
+	}
+	t.Logf("%d requests during 200 rewrites; %d reads of a half-written file kept the last good policy", requests.Load(), partial)
+}
+
+type countingWriter struct{ n *atomic.Int64 }
+
+func (c countingWriter) Write(p []byte) (int, error) {
+	c.n.Add(1)
+	return io.Discard.Write(p)
+}
+
+func TestLoadNamesThePolicy(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "two.cors")
+	os.WriteFile(path, []byte("cors 1\n\npolicy a {\n}\n\npolicy b {\n}\n"), 0o644)
+	if _, err := Load(path, "", compile.Options{}); err == nil {
+		t.Error("a file of two policies loaded without a name")
+	}
+	if tab, err := Load(path, "b", compile.Options{}); err != nil || tab.Name != "b" {
+		t.Errorf("Load(b) = %v, %v", tab, err)
+	}
+	_, err := Load(path, "c", compile.Options{})
+	if err == nil || !errorsContain(err, "no policy named \"c\"") {
+		t.Errorf("Load(c): %v", err)
+	}
+}
+
+func errorsContain(err error, s string) bool { return err != nil && strings.Contains(err.Error(), s) }
