@@ -143,5 +143,5 @@ policy api {
 	table, _ := prog.Policy("api")
 	fmt.Println(table.Rules[0].Headers)
 	// Output:
-	// [accept authorization content-type]
+	// [authorization content-type]
 }
