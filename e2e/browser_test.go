@@ -1,8 +1,8 @@
 package e2e
 
 import (
-	"crypto/tls"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
