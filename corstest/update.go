@@ -84,7 +84,7 @@ func updateCase(c *lang.Case, results []Result) {
 		kept = append(kept, e)
 	}
 	// Headers the answer has and no line expects.
-	for _, name := range responseHeaders {
+	for _, name := range eval.HeaderNames() {
 		if seen[name] {
 			continue
 		}
@@ -124,17 +124,4 @@ func setHeaderExpectation(e *lang.Expectation, name, v string) {
 	default:
 		e.Header, e.Value = id, &lang.String{Span: e.Span, Value: v}
 	}
-}
-
-// responseHeaders are the headers the engine writes, in the order -update
-// adds expectations for them.
-var responseHeaders = []string{
-	"Access-Control-Allow-Origin",
-	"Access-Control-Allow-Credentials",
-	"Access-Control-Allow-Methods",
-	"Access-Control-Allow-Headers",
-	"Access-Control-Expose-Headers",
-	"Access-Control-Max-Age",
-	"Access-Control-Allow-Private-Network",
-	"Vary",
 }

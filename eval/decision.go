@@ -71,6 +71,10 @@ type Decision struct {
 	echoHeaders []string
 }
 
+// HeaderNames returns the response headers a Decision may carry, in the
+// order they are written.
+func HeaderNames() []string { return append([]string(nil), headerNames[:]...) }
+
 // headerNames lists the response headers of a Decision in the order they
 // are written and dumped.
 var headerNames = [...]string{

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/alecthomas/participle/v2"
-	"github.com/alecthomas/participle/v2/lexer"
 )
 
 // FixtureVersion is the version of the fixture format this package reads.
@@ -101,18 +100,9 @@ func FixtureGrammar() string { return fixtureParser.String() }
 
 // ParseFixtures parses a fixture file. Errors are as Parse's.
 func ParseFixtures(filename string, src []byte) (*FixtureFile, error) {
-	tokens, errs := scan(filename, src)
+	f, tokens, errs := parseTokens(fixtureParser, fixtureGrammar, filename, src)
 	if errs != nil {
-		errs.Sort()
 		return nil, errs
-	}
-	peeker, err := lexer.Upgrade(&tokenStream{tokens: tokens}, tokWhitespace, tokComment)
-	if err != nil {
-		return nil, ErrorList{{Code: CodeSyntax, Msg: err.Error()}}
-	}
-	f, err := fixtureParser.ParseFromLexer(peeker)
-	if err != nil {
-		return nil, ErrorList{syntaxError(err, tokens, fixtureGrammar)}
 	}
 	f.Comments = comments(tokens)
 	if v := f.Version.Number(); v != FixtureVersion {

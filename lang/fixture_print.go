@@ -1,8 +1,6 @@
 package lang
 
 import (
-	"bytes"
-	"fmt"
 	"io"
 	"math"
 )
@@ -20,23 +18,7 @@ func FprintFixtures(w io.Writer, f *FixtureFile) error {
 // proving, as Format does, that the output parses to the same tree and
 // comments.
 func FormatFixtures(filename string, src []byte) ([]byte, error) {
-	f, err := ParseFixtures(filename, src)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := FprintFixtures(&buf, f); err != nil {
-		return nil, err
-	}
-	out := buf.Bytes()
-	g, err := ParseFixtures(filename, out)
-	if err != nil {
-		return nil, fmt.Errorf("%s: internal error: the formatted output does not parse (%v); the file was left as it is", filename, err)
-	}
-	if diff := diffTrees(f, g); diff != "" {
-		return nil, fmt.Errorf("%s: internal error: formatting would change the file's meaning; the file was left as it is:\n%s", filename, diff)
-	}
-	return out, nil
+	return format(filename, src, ParseFixtures, FprintFixtures)
 }
 
 func (p *printer) fixtures(f *FixtureFile) {

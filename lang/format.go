@@ -3,6 +3,7 @@ package lang
 import (
 	"bytes"
 	"fmt"
+	"io"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -16,24 +17,26 @@ import (
 // error and no output, so that a formatter can never change what a policy
 // means or lose a comment.
 func Format(filename string, src []byte) ([]byte, error) {
-	f, err := Parse(filename, src)
+	return format(filename, src, Parse, Fprint)
+}
+
+// format is Format for either file format: parse, print, and prove the
+// output by parsing it again.
+func format[T any](filename string, src []byte, parse func(string, []byte) (*T, error), print func(io.Writer, *T) error) ([]byte, error) {
+	f, err := parse(filename, src)
 	if err != nil {
 		return nil, err
 	}
-	return formatFile(filename, f)
-}
-
-func formatFile(filename string, f *File) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := Fprint(&buf, f); err != nil {
+	if err := print(&buf, f); err != nil {
 		return nil, err
 	}
 	out := buf.Bytes()
-	g, err := Parse(filename, out)
+	g, err := parse(filename, out)
 	if err != nil {
 		return nil, fmt.Errorf("%s: internal error: the formatted output does not parse (%v); the file was left as it is", filename, err)
 	}
-	if diff := Diff(f, g); diff != "" {
+	if diff := diffTrees(f, g); diff != "" {
 		return nil, fmt.Errorf("%s: internal error: formatting would change the file's meaning; the file was left as it is:\n%s", filename, diff)
 	}
 	return out, nil

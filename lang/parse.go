@@ -39,26 +39,36 @@ func Grammar() string { return parser.String() }
 // positions. On failure the error is an ErrorList sorted by position, and
 // the File is nil: a partial tree is not something to build on.
 func Parse(filename string, src []byte) (*File, error) {
-	tokens, errs := scan(filename, src)
+	file, tokens, errs := parseTokens(parser, policyGrammar, filename, src)
 	if errs != nil {
-		errs.Sort()
 		return nil, errs
 	}
-	peeker, err := lexer.Upgrade(&tokenStream{tokens: tokens}, tokWhitespace, tokComment)
-	if err != nil {
-		return nil, ErrorList{{Code: CodeSyntax, Msg: err.Error()}}
-	}
-	file, err := parser.ParseFromLexer(peeker)
-	if err != nil {
-		return nil, ErrorList{syntaxError(err, tokens, policyGrammar)}
-	}
 	file.Comments = comments(tokens)
-	errs = check(file)
-	if errs != nil {
+	if errs = check(file); errs != nil {
 		errs.Sort()
 		return nil, errs
 	}
 	return file, nil
+}
+
+// parseTokens scans src and parses it with p, turning participle's error
+// into one in the language's words; it returns the tokens too, for the
+// comments.
+func parseTokens[T any](p *participle.Parser[T], g *grammar, filename string, src []byte) (*T, []lexer.Token, ErrorList) {
+	tokens, errs := scan(filename, src)
+	if errs != nil {
+		errs.Sort()
+		return nil, nil, errs
+	}
+	peeker, err := lexer.Upgrade(&tokenStream{tokens: tokens}, tokWhitespace, tokComment)
+	if err != nil {
+		return nil, nil, ErrorList{{Code: CodeSyntax, Msg: err.Error()}}
+	}
+	v, err := p.ParseFromLexer(peeker)
+	if err != nil {
+		return nil, nil, ErrorList{syntaxError(err, tokens, g)}
+	}
+	return v, tokens, nil
 }
 
 // endOf returns the position just after a token that holds no newline.
