@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -34,20 +32,12 @@ Flags:
 
 // runEval is the eval subcommand.
 func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("corsfmt eval", flag.ContinueOnError)
-	fset.SetOutput(stderr)
+	fset := subcommandFlags("corsfmt eval", evalUsage, stderr)
 	policy := fset.String("policy", "", "the policy to answer with; needed when the file has several")
 	profile := fset.String("profile", "", "the profile to compile for, such as dev")
 	explain := fset.Bool("explain", false, "print the reasoning before each response")
-	fset.Usage = func() {
-		io.WriteString(fset.Output(), evalUsage)
-		fset.PrintDefaults()
-	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if status, ok := parseFlags(fset, args); !ok {
+		return status
 	}
 	if fset.NArg() != 1 {
 		fset.Usage()

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,19 +34,11 @@ type jsonFinding struct {
 
 // runLint is the lint subcommand.
 func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("corsfmt lint", flag.ContinueOnError)
-	fset.SetOutput(stderr)
+	fset := subcommandFlags("corsfmt lint", lintUsage, stderr)
 	asJSON := fset.Bool("json", false, "print the findings as a JSON array")
 	profile := fset.String("profile", "", "lint the rules of a build for this profile only")
-	fset.Usage = func() {
-		io.WriteString(fset.Output(), lintUsage)
-		fset.PrintDefaults()
-	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if status, ok := parseFlags(fset, args); !ok {
+		return status
 	}
 	paths := fset.Args()
 	if len(paths) == 0 {

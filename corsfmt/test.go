@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,23 +33,15 @@ type jsonResult struct {
 
 // runTest is the test subcommand.
 func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("corsfmt test", flag.ContinueOnError)
-	fset.SetOutput(stderr)
+	fset := subcommandFlags("corsfmt test", testUsage, stderr)
 	runRx := fset.String("run", "", "run only the cases whose name matches this regular expression")
 	verbose := fset.Bool("v", false, "list every case, passed or failed")
 	asJSON := fset.Bool("json", false, "print the results as a JSON array")
 	update := fset.Bool("update", false, "rewrite the expectations from what the engine answers")
 	cover := fset.Bool("cover", false, "report what no case exercised, with witness cases")
 	mutate := fset.Bool("mutate", false, "change each rule once and report the changes no case notices")
-	fset.Usage = func() {
-		io.WriteString(fset.Output(), testUsage)
-		fset.PrintDefaults()
-	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if status, ok := parseFlags(fset, args); !ok {
+		return status
 	}
 	var filter *regexp.Regexp
 	if *runRx != "" {
