@@ -15,58 +15,46 @@ import (
 // TestTables compiles each testdata/tables file, for no profile and for the
 // dev profile, and compares the dump of every policy with its golden file.
 func TestTables(t *testing.T) {
-	for _, path := range goldentest.Glob(t, "testdata/tables/*.cors") {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
+	goldentest.Each(t, "testdata/tables/*.cors", func(t *testing.T, path string, src []byte) {
+		var buf bytes.Buffer
+		for _, profile := range []string{"", "dev"} {
+			prog, err := CompileSource(filepath.Base(path), src, Options{Profile: profile})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var buf bytes.Buffer
-			for _, profile := range []string{"", "dev"} {
-				prog, err := CompileSource(filepath.Base(path), src, Options{Profile: profile})
-				if err != nil {
-					t.Fatal(err)
-				}
-				fmt.Fprintf(&buf, "=== profile %q\n", profile)
-				for _, name := range prog.Names() {
-					tab, _ := prog.Policy(name)
-					tab.Dump(&buf)
-				}
+			fmt.Fprintf(&buf, "=== profile %q\n", profile)
+			for _, name := range prog.Names() {
+				tab, _ := prog.Policy(name)
+				tab.Dump(&buf)
 			}
-			goldentest.Compare(t, strings.TrimSuffix(path, ".cors")+".golden", buf.Bytes())
-		})
-	}
+		}
+		goldentest.Compare(t, strings.TrimSuffix(path, ".cors")+".golden", buf.Bytes())
+	})
 }
 
 // TestErrors compiles each testdata/errors file, which must fail with the
 // errors its "# want" lines state, in order.
 func TestErrors(t *testing.T) {
-	for _, path := range goldentest.Glob(t, "testdata/errors/*.cors") {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
+	goldentest.Each(t, "testdata/errors/*.cors", func(t *testing.T, path string, src []byte) {
+		_, err := CompileSource(filepath.Base(path), src, Options{})
+		list, ok := err.(lang.ErrorList)
+		if !ok {
+			t.Fatalf("got %v; want an ErrorList", err)
+		}
+		wants := goldentest.Wants(t, src)
+		if len(list) != len(wants) {
+			t.Errorf("got %d errors, want %d:\n%s", len(list), len(wants), errorLines(list))
+		}
+		for i := 0; i < len(wants) && i < len(list); i++ {
+			e, w := list[i], wants[i]
+			if pos := fmt.Sprintf("%d:%d", e.Pos.Line, e.Pos.Column); pos != w.Pos || !w.Rx.MatchString(e.Msg) {
+				t.Errorf("error %d: got %s: %s\nwant %s: /%s/", i, pos, e.Msg, w.Pos, w.Rx)
 			}
-			_, err = CompileSource(filepath.Base(path), src, Options{})
-			list, ok := err.(lang.ErrorList)
-			if !ok {
-				t.Fatalf("got %v; want an ErrorList", err)
+			if !strings.HasPrefix(e.Code, "C") && !strings.HasPrefix(e.Code, "L") {
+				t.Errorf("error %d has code %q", i, e.Code)
 			}
-			wants := goldentest.Wants(t, src)
-			if len(list) != len(wants) {
-				t.Errorf("got %d errors, want %d:\n%s", len(list), len(wants), errorLines(list))
-			}
-			for i := 0; i < len(wants) && i < len(list); i++ {
-				e, w := list[i], wants[i]
-				if pos := fmt.Sprintf("%d:%d", e.Pos.Line, e.Pos.Column); pos != w.Pos || !w.Rx.MatchString(e.Msg) {
-					t.Errorf("error %d: got %s: %s\nwant %s: /%s/", i, pos, e.Msg, w.Pos, w.Rx)
-				}
-				if !strings.HasPrefix(e.Code, "C") && !strings.HasPrefix(e.Code, "L") {
-					t.Errorf("error %d has code %q", i, e.Code)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func errorLines(list lang.ErrorList) string {

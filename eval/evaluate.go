@@ -23,13 +23,14 @@ const (
 // allocate.
 func Evaluate(t *compile.Table, r *Request) Decision {
 	var d Decision
-	evaluate(t, r, &d)
-	if d.Kind == Actual && !d.Allowed && !t.OriginDependent(r.Path) {
-		// Every origin gets the same answer here, so a denied request
-		// keeps the public answer, if there is one: a cache holding this
-		// response must serve the others right. The browser refuses it to
-		// this request all the same (credentials beside "*", or an Origin
-		// that is not one).
+	dependent := t.OriginDependent(r.Path)
+	evaluate(t, r, dependent, &d)
+	if !dependent && (d.Kind == NotCORS || d.Kind == Actual && !d.Allowed) {
+		// Every origin gets the same answer here, so every response but
+		// a preflight carries it: without an Origin, and on a denied
+		// request too (the browser refuses it to that request all the
+		// same: credentials beside "*", or an Origin that is not one), so
+		// that a cache holding any of them serves the others right.
 		if g := grantFor(t.Public(), r.Path, r.Method); g != nil && g.Public {
 			d.AllowOrigin, d.ExposeHeaders = "*", g.ExposeHeaders
 		}
@@ -38,8 +39,9 @@ func Evaluate(t *compile.Table, r *Request) Decision {
 }
 
 // evaluate fills in d, which starts as the zero Decision; filling it in
-// place spares copying the Decision at every return.
-func evaluate(t *compile.Table, r *Request, d *Decision) {
+// place spares copying the Decision at every return. dependent says
+// whether the answer for the path can depend on the origin.
+func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 	switch {
 	case len(r.Origin) == 0:
 		d.Kind = NotCORS
@@ -52,19 +54,11 @@ func evaluate(t *compile.Table, r *Request, d *Decision) {
 	default:
 		d.Kind = Actual
 	}
-	dependent := t.OriginDependent(r.Path)
 	if d.Kind != Preflight && dependent {
 		d.Vary = "Origin"
 	}
 	if d.Kind == NotCORS {
 		d.Allowed = true // CORS does not apply
-		if !dependent {
-			// Every origin gets the same answer here, so the response
-			// carries it even without an Origin, and a cache may keep it.
-			if g := grantFor(t.Public(), r.Path, r.Method); g != nil && g.Public {
-				d.AllowOrigin, d.ExposeHeaders = "*", g.ExposeHeaders
-			}
-		}
 		return
 	}
 	if len(r.Origin) > 1 {

@@ -16,22 +16,16 @@ import (
 // TestParseGolden parses each testdata/parse file and compares a dump of the
 // tree, positions included, with its .golden file.
 func TestParseGolden(t *testing.T) {
-	for _, path := range goldentest.Glob(t, "testdata/parse/*.cors") {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f, err := Parse(filepath.Base(path), src)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			checkSpans(t, f, src)
-			var buf bytes.Buffer
-			dump(&buf, reflect.ValueOf(f), 0)
-			goldentest.Compare(t, strings.TrimSuffix(path, ".cors")+".golden", buf.Bytes())
-		})
-	}
+	goldentest.Each(t, "testdata/parse/*.cors", func(t *testing.T, path string, src []byte) {
+		f, err := Parse(filepath.Base(path), src)
+		if err != nil {
+			t.Fatalf("Parse: %v", err)
+		}
+		checkSpans(t, f, src)
+		var buf bytes.Buffer
+		dump(&buf, reflect.ValueOf(f), 0)
+		goldentest.Compare(t, strings.TrimSuffix(path, ".cors")+".golden", buf.Bytes())
+	})
 }
 
 // checkSpans asserts that every node's span lies inside its parent's, that
@@ -124,66 +118,54 @@ func dump(buf *bytes.Buffer, v reflect.Value, depth int) {
 //
 // and the exact messages are kept in its .golden file.
 func TestErrors(t *testing.T) {
-	for _, path := range goldentest.Glob(t, "testdata/errors/*.cors") {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
+	goldentest.Each(t, "testdata/errors/*.cors", func(t *testing.T, path string, src []byte) {
+		_, err := Parse(filepath.Base(path), src)
+		if err == nil {
+			t.Fatal("Parse succeeded; want errors")
+		}
+		list, ok := err.(ErrorList)
+		if !ok {
+			t.Fatalf("error is %T, want ErrorList", err)
+		}
+		wants := goldentest.Wants(t, src)
+		if len(wants) == 0 {
+			t.Fatal("no # want lines in the file")
+		}
+		if len(list) != len(wants) {
+			t.Errorf("got %d errors, want %d:\n%v", len(list), len(wants), list)
+		}
+		for i, w := range wants {
+			if i >= len(list) {
+				break
 			}
-			_, err = Parse(filepath.Base(path), src)
-			if err == nil {
-				t.Fatal("Parse succeeded; want errors")
+			e := list[i]
+			if pos := fmt.Sprintf("%d:%d", e.Pos.Line, e.Pos.Column); pos != w.Pos || !w.Rx.MatchString(e.Msg) {
+				t.Errorf("error %d: got %s: %s\nwant %s: /%s/", i, pos, e.Msg, w.Pos, w.Rx)
 			}
-			list, ok := err.(ErrorList)
-			if !ok {
-				t.Fatalf("error is %T, want ErrorList", err)
+			if e.Code == "" {
+				t.Errorf("error %d has no code", i)
 			}
-			wants := goldentest.Wants(t, src)
-			if len(wants) == 0 {
-				t.Fatal("no # want lines in the file")
-			}
-			if len(list) != len(wants) {
-				t.Errorf("got %d errors, want %d:\n%v", len(list), len(wants), list)
-			}
-			for i, w := range wants {
-				if i >= len(list) {
-					break
-				}
-				e := list[i]
-				if pos := fmt.Sprintf("%d:%d", e.Pos.Line, e.Pos.Column); pos != w.Pos || !w.Rx.MatchString(e.Msg) {
-					t.Errorf("error %d: got %s: %s\nwant %s: /%s/", i, pos, e.Msg, w.Pos, w.Rx)
-				}
-				if e.Code == "" {
-					t.Errorf("error %d has no code", i)
-				}
-			}
-			var buf bytes.Buffer
-			PrintErrors(&buf, err)
-			goldentest.Compare(t, strings.TrimSuffix(path, ".cors")+".golden", buf.Bytes())
-		})
-	}
+		}
+		var buf bytes.Buffer
+		PrintErrors(&buf, err)
+		goldentest.Compare(t, strings.TrimSuffix(path, ".cors")+".golden", buf.Bytes())
+	})
 }
 
 // TestFormatGolden formats each testdata/format/*.input file and compares
 // the output with its .golden file; the golden file must then format to
 // itself.
 func TestFormatGolden(t *testing.T) {
-	for _, path := range goldentest.Glob(t, "testdata/format/*.input") {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := Format(path, src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			goldentest.Compare(t, strings.TrimSuffix(path, ".input")+".golden", out)
-			if n, m := strings.Count(string(src), "#"), strings.Count(string(out), "#"); n != m {
-				t.Errorf("input has %d '#', output %d: a comment was lost or made up", n, m)
-			}
-		})
-	}
+	goldentest.Each(t, "testdata/format/*.input", func(t *testing.T, path string, src []byte) {
+		out, err := Format(path, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		goldentest.Compare(t, strings.TrimSuffix(path, ".input")+".golden", out)
+		if n, m := strings.Count(string(src), "#"), strings.Count(string(out), "#"); n != m {
+			t.Errorf("input has %d '#', output %d: a comment was lost or made up", n, m)
+		}
+	})
 }
 
 // TestIdempotent formats every .cors file the project keeps, and every

@@ -16,34 +16,28 @@ import (
 // against "severity: message (CODE)". Each file also holds near misses that
 // must not fire.
 func TestFindings(t *testing.T) {
-	for _, path := range goldentest.Glob(t, "testdata/*.cors") {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
+	goldentest.Each(t, "testdata/*.cors", func(t *testing.T, path string, src []byte) {
+		f, err := lang.Parse(filepath.Base(path), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := Check(f, nil, "")
+		wants := goldentest.Wants(t, src)
+		if len(got) != len(wants) {
+			var b strings.Builder
+			for _, g := range got {
+				fmt.Fprintln(&b, g)
 			}
-			f, err := lang.Parse(filepath.Base(path), src)
-			if err != nil {
-				t.Fatal(err)
+			t.Errorf("got %d findings, want %d:\n%s", len(got), len(wants), b.String())
+		}
+		for i := 0; i < len(got) && i < len(wants); i++ {
+			g, w := got[i], wants[i]
+			text := fmt.Sprintf("%s: %s (%s)", g.Severity, g.Message, g.Code)
+			if pos := fmt.Sprintf("%d:%d", g.Pos.Line, g.Pos.Column); pos != w.Pos || !w.Rx.MatchString(text) {
+				t.Errorf("finding %d: got %s: %s\nwant %s: /%s/", i, pos, text, w.Pos, w.Rx)
 			}
-			got := Check(f, nil, "")
-			wants := goldentest.Wants(t, src)
-			if len(got) != len(wants) {
-				var b strings.Builder
-				for _, g := range got {
-					fmt.Fprintln(&b, g)
-				}
-				t.Errorf("got %d findings, want %d:\n%s", len(got), len(wants), b.String())
-			}
-			for i := 0; i < len(got) && i < len(wants); i++ {
-				g, w := got[i], wants[i]
-				text := fmt.Sprintf("%s: %s (%s)", g.Severity, g.Message, g.Code)
-				if pos := fmt.Sprintf("%d:%d", g.Pos.Line, g.Pos.Column); pos != w.Pos || !w.Rx.MatchString(text) {
-					t.Errorf("finding %d: got %s: %s\nwant %s: /%s/", i, pos, text, w.Pos, w.Rx)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestExamplesClean keeps the examples free of findings.

@@ -66,3 +66,18 @@ func Wants(t *testing.T, src []byte) []Want {
 	}
 	return wants
 }
+
+// Each runs f as a subtest, named by the file's base name, for every file
+// matching pattern, with the file's contents; it fails when none matches.
+func Each(t *testing.T, pattern string, f func(t *testing.T, path string, src []byte)) {
+	t.Helper()
+	for _, path := range Glob(t, pattern) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(t, path, src)
+		})
+	}
+}
