@@ -28,18 +28,18 @@ func (t *Table) Classes() []Class {
 		var walk func(n *node)
 		walk = func(n *node) {
 			if n.name != "" && n.hasPatterns() {
-				for _, p := range slices.Sorted(intKeys(n.at)) {
-					w := Pattern{Scheme: scheme, Host: n.name, Port: p}.String()
+				for _, pc := range n.at {
+					w := Pattern{Scheme: scheme, Host: n.name, Port: pc.port}.String()
 					if _, exact := t.exact[w]; !exact {
-						out = append(out, Class{Label: w, Witness: w, Cell: n.at[p]})
+						out = append(out, Class{Label: w, Witness: w, Cell: pc.cell})
 					}
 				}
 				out = append(out, Class{Label: scheme + "://" + n.name + " (other ports)",
 					Witness: Pattern{Scheme: scheme, Host: n.name, Port: unusedPort(n)}.String(), Cell: n.atOther})
 				if n.isWildcardBase() {
-					for _, p := range slices.Sorted(intKeys(n.below)) {
-						out = append(out, Class{Label: scheme + "://*." + n.name + ":" + strconv.Itoa(p),
-							Witness: Pattern{Scheme: scheme, Host: "witness." + n.name, Port: p}.String(), Cell: n.below[p]})
+					for _, pc := range n.below {
+						out = append(out, Class{Label: scheme + "://*." + n.name + ":" + strconv.Itoa(pc.port),
+							Witness: Pattern{Scheme: scheme, Host: "witness." + n.name, Port: pc.port}.String(), Cell: pc.cell})
 					}
 					out = append(out, Class{Label: scheme + "://*." + n.name + " (other ports)",
 						Witness: Pattern{Scheme: scheme, Host: "witness." + n.name, Port: unusedPort(n)}.String(), Cell: n.belowO})

@@ -33,12 +33,12 @@ func (t *Table) Dump(w io.Writer) {
 		var walk func(n *node)
 		walk = func(n *node) {
 			if n.name != "" {
-				for _, p := range slices.Sorted(intKeys(n.at)) {
-					add(n.at[p], fmt.Sprintf("%s://%s:%d", scheme, n.name, p))
+				for _, pc := range n.at {
+					add(pc.cell, fmt.Sprintf("%s://%s:%d", scheme, n.name, pc.port))
 				}
 				add(n.atOther, fmt.Sprintf("%s://%s:other", scheme, n.name))
-				for _, p := range slices.Sorted(intKeys(n.below)) {
-					add(n.below[p], fmt.Sprintf("%s://*.%s:%d", scheme, n.name, p))
+				for _, pc := range n.below {
+					add(pc.cell, fmt.Sprintf("%s://*.%s:%d", scheme, n.name, pc.port))
 				}
 				add(n.belowO, fmt.Sprintf("%s://*.%s:other", scheme, n.name))
 			} else {

@@ -36,7 +36,8 @@ type Grant struct {
 	ExposeHeaders string
 	MaxAgeValue   string
 
-	headerSet map[string]struct{}
+	methodBits uint8               // the common methods among Methods
+	headerSet  map[string]struct{} // Headers, when too many to search one by one
 }
 
 func newGrant(allow []*Rule, allowMask uint64, scoped []*Rule, scopedMask uint64) *Grant {
@@ -78,6 +79,9 @@ func combine(rules, deny []*Rule) *Grant {
 	g.Public = g.Public && !g.Credentials
 	slices.Sort(g.Methods)
 	g.Methods = slices.Compact(g.Methods)
+	for _, m := range g.Methods {
+		g.methodBits |= methodBit(m)
+	}
 	var denied []string
 	for _, r := range deny {
 		denied = append(denied, r.Methods...)
@@ -88,9 +92,11 @@ func combine(rules, deny []*Rule) *Grant {
 	slices.SortFunc(g.Expose, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 	g.Expose = slices.CompactFunc(g.Expose, strings.EqualFold)
 
-	g.headerSet = make(map[string]struct{}, len(g.Headers))
-	for _, h := range g.Headers {
-		g.headerSet[h] = struct{}{}
+	if len(g.Headers) > maxListedHeaders {
+		g.headerSet = make(map[string]struct{}, len(g.Headers))
+		for _, h := range g.Headers {
+			g.headerSet[h] = struct{}{}
+		}
 	}
 	// With credentials a wildcard is read literally by browsers; the
 	// evaluator then answers with the request's own method and headers,
@@ -130,44 +136,81 @@ func (g *Grant) HasMethod(m string) bool {
 	if g.AnyMethod {
 		return true
 	}
+	if b := methodBit(m); b != 0 {
+		return g.methodBits&b != 0
+	}
 	_, found := slices.BinarySearch(g.Methods, m)
 	return found
+}
+
+// methodBit returns the bit that stands for m in a grant's methodBits when
+// m is one of the common methods, and 0 otherwise: most requests are then
+// decided by one switch and one mask, without a search.
+func methodBit(m string) uint8 {
+	switch m {
+	case "GET":
+		return 1 << 0
+	case "HEAD":
+		return 1 << 1
+	case "POST":
+		return 1 << 2
+	case "PUT":
+		return 1 << 3
+	case "DELETE":
+		return 1 << 4
+	case "PATCH":
+		return 1 << 5
+	case "OPTIONS":
+		return 1 << 6
+	}
+	return 0
 }
 
 // HasHeader reports whether the grant names the request header name, which
 // must be lower-case.
 func (g *Grant) HasHeader(name string) bool {
-	_, ok := g.headerSet[name]
+	_, ok := slices.BinarySearch(g.Headers, name)
 	return ok
 }
 
 // AllowsHeader reports whether the grant covers the request header name,
 // in any case, without allocating: Authorization only by name, every other
-// name by name or by any.
+// name by name or by any. A name that is not a token is not covered.
 func (g *Grant) AllowsHeader(name string) bool {
-	upper := strings.IndexFunc(name, func(r rune) bool { return 'A' <= r && r <= 'Z' })
-	if upper < 0 {
-		if _, ok := g.headerSet[name]; ok {
-			return true
-		}
-		return g.AnyHeader && name != "authorization"
-	}
 	if len(name) > maxHeaderName {
-		return g.AnyHeader && !strings.EqualFold(name, "authorization")
+		return IsToken(name) && g.AnyHeader && !strings.EqualFold(name, "authorization")
+	}
+	if name == "" {
+		return false
 	}
 	var buf [maxHeaderName]byte
-	n := copy(buf[:], name)
-	for i := upper; i < n; i++ {
-		if c := buf[i]; 'A' <= c && c <= 'Z' {
-			buf[i] = c + 'a' - 'A'
+	lower := buf[:len(name)]
+	for i := range len(name) {
+		c := lowerToken[name[i]]
+		if c == 0 {
+			return false
+		}
+		lower[i] = c
+	}
+	// The conversions below are a map key and comparands: they do not
+	// allocate. A short list is searched without hashing.
+	if g.headerSet != nil {
+		if _, ok := g.headerSet[string(lower)]; ok {
+			return true
+		}
+	} else {
+		for _, h := range g.Headers {
+			if string(lower) == h {
+				return true
+			}
 		}
 	}
-	// The conversions below are map keys and comparands: they do not allocate.
-	if _, ok := g.headerSet[string(buf[:n])]; ok {
-		return true
-	}
-	return g.AnyHeader && string(buf[:n]) != "authorization"
+	return g.AnyHeader && string(lower) != "authorization"
 }
+
+// maxListedHeaders is the most header names a grant searches one by one;
+// past it, a hash set is quicker.
+const maxListedHeaders = 8
 
 // maxHeaderName is the longest header name lower-cased on the stack; a
 // longer one is granted only by any, and is compared without lower-casing.

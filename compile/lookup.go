@@ -23,36 +23,17 @@ func (t *Table) Lookup(origin string) (*Cell, bool) {
 	if !ok {
 		return nil, false
 	}
-	// The deepest node whose host is the origin's host or a suffix of it
-	// at a label boundary. Every suffix of a pattern's host is a node, so
-	// the longest suffix found is the deepest: trying suffixes from the
-	// longest, the first hit ends the search, usually at once.
 	si := schemeIndex(scheme)
-	hosts := t.hosts[si]
-	if n, ok := hosts[host]; ok {
-		if c, ok := n.at[port]; ok {
-			return c, true
-		}
-		return n.atOther, true
+	n, exact := t.hosts[si].find(host)
+	if exact {
+		return cellFor(n.at, port, n.atOther), true
 	}
-	n := t.trees[si]
-	if !strings.HasPrefix(host, "[") {
-		for rest := host; ; {
-			i := strings.IndexByte(rest, '.')
-			if i < 0 {
-				break
-			}
-			rest = rest[i+1:]
-			if m, ok := hosts[rest]; ok {
-				n = m
-				break
-			}
-		}
+	if n == nil || strings.HasPrefix(host, "[") {
+		// No pattern names the host or a parent of it; an IP literal
+		// has no parent.
+		n = t.trees[si]
 	}
-	if c, ok := n.below[port]; ok {
-		return c, true
-	}
-	return n.belowO, true
+	return cellFor(n.below, port, n.belowO), true
 }
 
 // parseOrigin splits a serialised origin into scheme, host and port (the
@@ -120,20 +101,22 @@ func validHost(host string) bool {
 	}
 	label := 0
 	for i := 0; i < len(host); i++ {
-		switch c := host[i]; {
-		case c == '.':
+		if c := host[i]; c == '.' {
 			if label == 0 {
 				return false
 			}
 			label = 0
-		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-':
-			label++
-			if label > 63 {
-				return false
-			}
-		default:
+		} else if label++; !hostByte[c] || label > 63 {
 			return false
 		}
 	}
 	return label > 0
 }
+
+// hostByte tells the bytes a label of a serialised host may hold.
+var hostByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
+	}
+	return t
+}()

@@ -224,13 +224,36 @@ func IsToken(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+		if !tokenByte[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// tokenByte tells the bytes a token may hold.
+var tokenByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0
+	}
+	return t
+}()
+
+// lowerToken maps each byte a token may hold to its lower case, and every
+// other byte to 0, so that a request header name is checked and folded
+// with one load per byte.
+var lowerToken = func() (t [256]byte) {
+	for c := range 256 {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			t[c] = byte(c) + 'a' - 'A'
+		case tokenByte[c]:
+			t[c] = byte(c)
+		}
+	}
+	return t
+}()
 
 // firstNonToken returns the offset of the first byte of s that cannot be in a token.
 func firstNonToken(s string) int {

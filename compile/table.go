@@ -14,7 +14,8 @@ import (
 //
 // Exact origins are keys of a hash map; every host a pattern names is a
 // node of a tree over reversed DNS labels, one tree per scheme, whose nodes
-// hold the cells for hosts at and below them. Lookup cost depends on the
+// hold the cells for hosts at and below them; a hostIndex finds the node of
+// a host in one pass over its bytes. Lookup cost depends on the
 // length of the origin, not on how many origins the policy lists. Cells are
 // computed when the table is built and shared between all the origins they
 // serve.
@@ -23,9 +24,9 @@ type Table struct {
 	Pos   lang.Position
 	Rules []*Rule
 
-	exact   map[string]*Cell    // serialised origin -> cell
-	trees   [2]*node            // http, https
-	hosts   [2]map[string]*node // every node of a tree by its host name
+	exact   map[string]*Cell // serialised origin -> cell
+	trees   [2]*node         // http, https
+	hosts   [2]hostIndex     // every node of a tree by its host name
 	null    *Cell
 	anyCell *Cell // the rules naming any, alone
 
@@ -75,8 +76,25 @@ type node struct {
 	wild    map[int][]*Rule // rules naming *.host with a port
 	wildAny []*Rule         // rules naming *.host with any port
 
-	at, below       map[int]*Cell // host equal to / strictly below this node, by port
-	atOther, belowO *Cell         // the same for ports no pattern names
+	at, below       []portCell // host equal to / strictly below this node, by port
+	atOther, belowO *Cell      // the same for ports no pattern names
+}
+
+// portCell is the cell of a port some pattern names. A node has a few at
+// most, searched one by one.
+type portCell struct {
+	port int
+	cell *Cell
+}
+
+// cellFor returns the cell of port among cells, or other.
+func cellFor(cells []portCell, port int, other *Cell) *Cell {
+	for _, pc := range cells {
+		if pc.port == port {
+			return pc.cell
+		}
+	}
+	return other
 }
 
 func schemeIndex(scheme string) int {
@@ -111,7 +129,7 @@ func (t *Table) nodeFor(scheme, host string, create bool) *node {
 			}
 			child = &node{children: map[string]*node{}, name: name}
 			n.children[l] = child
-			t.hosts[schemeIndex(scheme)][name] = child
+			t.hosts[schemeIndex(scheme)].add(child)
 		}
 		n = child
 	}
@@ -128,7 +146,6 @@ func (t *Table) build() {
 	}
 	for i := range t.trees {
 		t.trees[i] = &node{children: map[string]*node{}}
-		t.hosts[i] = map[string]*node{}
 	}
 	var anyRules, nullRules []*Rule
 	for _, r := range t.Rules {
@@ -217,15 +234,13 @@ func (t *Table) buildNode(scheme string, n *node, ancestors []*node, anyRules []
 			t.exact[Pattern{Scheme: scheme, Host: n.name, Port: port}.String()] = t.cell(
 				Pattern{Scheme: scheme, Host: n.name, Port: port}.String(), atRules(port))
 		}
-		n.at = map[int]*Cell{}
 		for _, p := range ports(ancestors) {
-			n.at[p] = t.cell(label+":"+strconv.Itoa(p), atRules(p))
+			n.at = append(n.at, portCell{p, t.cell(label+":"+strconv.Itoa(p), atRules(p))})
 		}
 		n.atOther = t.cell(label+" (other ports)", atRules(other))
 	}
-	n.below = map[int]*Cell{}
 	for _, p := range ports(chain) {
-		n.below[p] = t.cell(scheme+"://*."+n.name+":"+strconv.Itoa(p), belowRules(p))
+		n.below = append(n.below, portCell{p, t.cell(scheme+"://*."+n.name+":"+strconv.Itoa(p), belowRules(p))})
 	}
 	n.belowO = t.cell(scheme+"://*."+n.name+" (other ports)", belowRules(other))
 	for _, l := range slices.Sorted(mapKeys(n.children)) {

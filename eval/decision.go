@@ -45,6 +45,16 @@ type Request struct {
 	RequestHeaders []string // Access-Control-Request-Headers
 	PrivateNetwork string   // Access-Control-Request-Private-Network
 	Credentials    bool     // the request carries credentials (cookies)
+
+	// header, when set, is the request's header, where the middleware
+	// lets Evaluate look for a Cookie only when the grant has no
+	// credentials: most requests are then spared the lookup.
+	header http.Header
+}
+
+// credentials reports whether the request carries credentials.
+func (r *Request) credentials() bool {
+	return r.Credentials || r.header != nil && len(r.header["Cookie"]) > 0
 }
 
 // Decision is the answer to a request.
@@ -104,16 +114,8 @@ func (d *Decision) Header() http.Header {
 // made for this response, each header given its own capacity-one window of
 // it, so a handler that appends to or edits a header changes only its own
 // response: nothing is shared between requests. Vary is added to what is
-// already there.
+// already there; the other headers replace any value h holds.
 func (d *Decision) write(h http.Header) {
-	if d.AllowOrigin == "" && d.echoHeaders == nil {
-		// Denied, or not CORS: at most Vary. The common case of a
-		// response that varies and carries nothing else.
-		if d.Vary != "" {
-			h["Vary"] = append(h["Vary"], d.Vary)
-		}
-		return
-	}
 	vals := d.values()
 	n := len(d.echoHeaders)
 	for _, v := range vals {
@@ -121,20 +123,38 @@ func (d *Decision) write(h http.Header) {
 			n++
 		}
 	}
-	buf := make([]string, 0, n)
+	if n == 0 {
+		return
+	}
+	// An empty map, the usual case for a middleware that runs first, has
+	// no Vary to keep: the lookup is spared.
+	fresh := len(h) == 0
+	buf := make([]string, n)
+	k := 0
 	for i, v := range vals {
-		name := headerNames[i]
-		switch {
-		case i == 3 && d.echoHeaders != nil:
-			start := len(buf)
-			buf = append(buf, d.echoHeaders...)
-			h[name] = buf[start:len(buf):len(buf)]
-		case v == "":
-		case name == "Vary" && len(h[name]) > 0:
-			h[name] = append(h[name], v)
-		default:
-			buf = append(buf, v)
-			h[name] = buf[len(buf)-1 : len(buf) : len(buf)]
+		if i == allowHeadersIndex && d.echoHeaders != nil {
+			h[headerNames[i]] = buf[k : k+copy(buf[k:], d.echoHeaders) : k+len(d.echoHeaders)]
+			k += len(d.echoHeaders)
+			continue
 		}
+		if v == "" {
+			continue
+		}
+		buf[k] = v
+		slot := buf[k : k+1 : k+1]
+		k++
+		if i == varyIndex && !fresh {
+			if old := h["Vary"]; len(old) > 0 {
+				h["Vary"] = append(old, v)
+				continue
+			}
+		}
+		h[headerNames[i]] = slot
 	}
 }
+
+// Indexes in headerNames of the headers write treats apart.
+const (
+	allowHeadersIndex = 3
+	varyIndex         = len(headerNames) - 1
+)

@@ -23,8 +23,15 @@ const (
 // allocate.
 func Evaluate(t *compile.Table, r *Request) Decision {
 	var d Decision
+	decide(t, r, &d)
+	return d
+}
+
+// decide is Evaluate filling in d, which starts as the zero Decision: the
+// middleware keeps its Decision on its own stack and spares the copy.
+func decide(t *compile.Table, r *Request, d *Decision) {
 	dependent := t.OriginDependent(r.Path)
-	evaluate(t, r, dependent, &d)
+	evaluate(t, r, dependent, d)
 	if !dependent && (d.Kind == NotCORS || d.Kind == Actual && !d.Allowed) {
 		// Every origin gets the same answer here, so every response but
 		// a preflight carries it: without an Origin, and on a denied
@@ -35,7 +42,6 @@ func Evaluate(t *compile.Table, r *Request) Decision {
 			d.AllowOrigin, d.ExposeHeaders = "*", g.ExposeHeaders
 		}
 	}
-	return d
 }
 
 // evaluate fills in d, which starts as the zero Decision; filling it in
@@ -95,7 +101,7 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 		d.deny(CheckMethod, method, nil)
 		return
 	}
-	if r.Credentials && !g.Credentials {
+	if !g.Credentials && r.credentials() {
 		d.deny(CheckCredentials, "credentials are not granted", nil)
 		return
 	}
@@ -212,17 +218,26 @@ func checkRequestHeaders(g *compile.Grant, lines []string) (string, bool) {
 		if total > MaxRequestHeadersBytes {
 			return "Access-Control-Request-Headers is longer than 4096 bytes", false
 		}
-		for line != "" {
-			var name string
-			name, line, _ = strings.Cut(line, ",")
-			name = strings.Trim(name, " \t")
-			if name == "" {
+		for i := 0; i < len(line); {
+			if c := line[i]; c == ',' || c == ' ' || c == '\t' {
+				i++
 				continue
 			}
+			start := i
+			if j := strings.IndexByte(line[i:], ','); j >= 0 {
+				i += j
+			} else {
+				i = len(line)
+			}
+			end := i
+			for line[end-1] == ' ' || line[end-1] == '\t' {
+				end--
+			}
+			name := line[start:end]
 			if names++; names > MaxRequestHeaderNames {
 				return "Access-Control-Request-Headers has more than 64 names", false
 			}
-			if !compile.IsToken(name) || !g.AllowsHeader(name) {
+			if !g.AllowsHeader(name) {
 				return name, false
 			}
 		}

@@ -56,8 +56,9 @@ func (m *Middleware) Swap(t *compile.Table) { m.table.Store(t) }
 // Wrap returns next wrapped in the middleware.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := RequestOf(r)
-		d := Evaluate(m.table.Load(), &req)
+		req := requestOf(r, false)
+		var d Decision
+		decide(m.table.Load(), &req, &d)
 		if m.log != nil {
 			m.log.record(r, &req, &d)
 		}
@@ -80,7 +81,11 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 // Cookie header, and the path with dot segments resolved. It looks up only
 // the headers the kind of request needs: none past Origin for a request
 // without one, the preflight headers only for OPTIONS.
-func RequestOf(r *http.Request) Request {
+func RequestOf(r *http.Request) Request { return requestOf(r, true) }
+
+// requestOf is RequestOf; unless eager, it leaves the Cookie header to be
+// looked up by Evaluate, only if the answer turns on it.
+func requestOf(r *http.Request, eager bool) Request {
 	req := Request{Method: r.Method, Path: requestPath(r), Origin: r.Header["Origin"]}
 	if req.Origin == nil {
 		return req
@@ -89,7 +94,11 @@ func RequestOf(r *http.Request) Request {
 		req.RequestMethod = r.Header["Access-Control-Request-Method"]
 	}
 	if req.RequestMethod == nil {
-		req.Credentials = len(r.Header["Cookie"]) > 0
+		if eager {
+			req.Credentials = len(r.Header["Cookie"]) > 0
+		} else {
+			req.header = r.Header
+		}
 		return req
 	}
 	req.RequestHeaders = r.Header["Access-Control-Request-Headers"]
