@@ -47,14 +47,50 @@ type Request struct {
 	Credentials    bool     // the request carries credentials (cookies)
 
 	// header, when set, is the request's header, where the middleware
-	// lets Evaluate look for a Cookie only when the grant has no
-	// credentials: most requests are then spared the lookup.
+	// lets Evaluate read the headers the answer may not need, only when
+	// it does: Cookie when the grant has no credentials, the preflight's
+	// request headers and private network request once its origin and
+	// method pass. The fields above stand for them then.
 	header http.Header
 }
 
-// credentials reports whether the request carries credentials.
+// credentials reports whether the request carries credentials: a Cookie
+// header, on a request that is not a preflight.
 func (r *Request) credentials() bool {
-	return r.Credentials || r.header != nil && len(r.header["Cookie"]) > 0
+	if r.header == nil {
+		return r.Credentials
+	}
+	return r.RequestMethod == nil && len(r.header["Cookie"]) > 0
+}
+
+// requestHeaders returns the Access-Control-Request-Headers lines of a
+// preflight.
+func (r *Request) requestHeaders() []string {
+	if r.header == nil || r.RequestMethod == nil {
+		return r.RequestHeaders
+	}
+	return r.header["Access-Control-Request-Headers"]
+}
+
+// privateNetwork returns the Access-Control-Request-Private-Network value
+// of a preflight.
+func (r *Request) privateNetwork() string {
+	if r.header == nil || r.RequestMethod == nil {
+		return r.PrivateNetwork
+	}
+	if v := r.header["Access-Control-Request-Private-Network"]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// resolve reads into the fields what header stands for.
+func (r *Request) resolve() {
+	if r.header == nil {
+		return
+	}
+	r.Credentials, r.RequestHeaders, r.PrivateNetwork = r.credentials(), r.requestHeaders(), r.privateNetwork()
+	r.header = nil
 }
 
 // Decision is the answer to a request.
@@ -85,23 +121,22 @@ type Decision struct {
 // order they are written.
 func HeaderNames() []string { return append([]string(nil), headerNames[:]...) }
 
+// The response headers a Decision may carry.
+const (
+	headerAllowOrigin         = "Access-Control-Allow-Origin"
+	headerAllowCredentials    = "Access-Control-Allow-Credentials"
+	headerAllowMethods        = "Access-Control-Allow-Methods"
+	headerAllowHeaders        = "Access-Control-Allow-Headers"
+	headerExposeHeaders       = "Access-Control-Expose-Headers"
+	headerMaxAge              = "Access-Control-Max-Age"
+	headerAllowPrivateNetwork = "Access-Control-Allow-Private-Network"
+	headerVary                = "Vary"
+)
+
 // headerNames lists the response headers of a Decision in the order they
 // are written and dumped.
-var headerNames = [...]string{
-	"Access-Control-Allow-Origin",
-	"Access-Control-Allow-Credentials",
-	"Access-Control-Allow-Methods",
-	"Access-Control-Allow-Headers",
-	"Access-Control-Expose-Headers",
-	"Access-Control-Max-Age",
-	"Access-Control-Allow-Private-Network",
-	"Vary",
-}
-
-func (d *Decision) values() [len(headerNames)]string {
-	return [...]string{d.AllowOrigin, d.AllowCredentials, d.AllowMethods, d.AllowHeaders,
-		d.ExposeHeaders, d.MaxAge, d.AllowPrivateNetwork, d.Vary}
-}
+var headerNames = [...]string{headerAllowOrigin, headerAllowCredentials, headerAllowMethods,
+	headerAllowHeaders, headerExposeHeaders, headerMaxAge, headerAllowPrivateNetwork, headerVary}
 
 // Header returns the response headers of the decision as a new map.
 func (d *Decision) Header() http.Header {
@@ -116,45 +151,67 @@ func (d *Decision) Header() http.Header {
 // response: nothing is shared between requests. Vary is added to what is
 // already there; the other headers replace any value h holds.
 func (d *Decision) write(h http.Header) {
-	vals := d.values()
+	// An empty map, the usual case for a middleware that runs first, has
+	// no Vary to keep: the lookup is spared.
+	fresh := len(h) == 0
+	if d.AllowOrigin == "" {
+		// Denied, or not CORS: the Decision holds at most Vary.
+		if d.Vary != "" {
+			addVary(h, fresh, []string{d.Vary})
+		}
+		return
+	}
 	n := len(d.echoHeaders)
-	for _, v := range vals {
+	for _, v := range [...]string{d.AllowOrigin, d.AllowCredentials, d.AllowMethods, d.AllowHeaders,
+		d.ExposeHeaders, d.MaxAge, d.AllowPrivateNetwork, d.Vary} {
 		if v != "" {
 			n++
 		}
 	}
-	if n == 0 {
-		return
+	w := headerWriter{h: h, buf: make([]string, 0, n)}
+	w.put(headerAllowOrigin, d.AllowOrigin)
+	w.put(headerAllowCredentials, d.AllowCredentials)
+	w.put(headerAllowMethods, d.AllowMethods)
+	if d.echoHeaders != nil {
+		start := len(w.buf)
+		w.buf = append(w.buf, d.echoHeaders...)
+		h[headerAllowHeaders] = w.buf[start:len(w.buf):len(w.buf)]
+	} else {
+		w.put(headerAllowHeaders, d.AllowHeaders)
 	}
-	// An empty map, the usual case for a middleware that runs first, has
-	// no Vary to keep: the lookup is spared.
-	fresh := len(h) == 0
-	buf := make([]string, n)
-	k := 0
-	for i, v := range vals {
-		if i == allowHeadersIndex && d.echoHeaders != nil {
-			h[headerNames[i]] = buf[k : k+copy(buf[k:], d.echoHeaders) : k+len(d.echoHeaders)]
-			k += len(d.echoHeaders)
-			continue
-		}
-		if v == "" {
-			continue
-		}
-		buf[k] = v
-		slot := buf[k : k+1 : k+1]
-		k++
-		if i == varyIndex && !fresh {
-			if old := h["Vary"]; len(old) > 0 {
-				h["Vary"] = append(old, v)
-				continue
-			}
-		}
-		h[headerNames[i]] = slot
+	w.put(headerExposeHeaders, d.ExposeHeaders)
+	w.put(headerMaxAge, d.MaxAge)
+	w.put(headerAllowPrivateNetwork, d.AllowPrivateNetwork)
+	if d.Vary != "" {
+		w.buf = append(w.buf, d.Vary)
+		addVary(h, fresh, w.buf[len(w.buf)-1:len(w.buf):len(w.buf)])
 	}
 }
 
-// Indexes in headerNames of the headers write treats apart.
-const (
-	allowHeadersIndex = 3
-	varyIndex         = len(headerNames) - 1
-)
+// headerWriter sets headers to windows of one slice.
+type headerWriter struct {
+	h   http.Header
+	buf []string // its capacity is every value the response carries
+}
+
+// put sets the header name to v, unless v is empty.
+func (w *headerWriter) put(name, v string) {
+	if v == "" {
+		return
+	}
+	w.buf = append(w.buf, v)
+	n := len(w.buf)
+	w.h[name] = w.buf[n-1 : n : n]
+}
+
+// addVary adds the slot, a fresh one-value slice, to the Vary header of h;
+// fresh says h is empty.
+func addVary(h http.Header, fresh bool, slot []string) {
+	if !fresh {
+		if old := h[headerVary]; len(old) > 0 {
+			h[headerVary] = append(old, slot[0])
+			return
+		}
+	}
+	h[headerVary] = slot
+}

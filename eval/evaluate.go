@@ -106,11 +106,11 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 		return
 	}
 	if d.Kind == Preflight {
-		if name, ok := checkRequestHeaders(g, r.RequestHeaders); !ok {
+		if name, ok := checkRequestHeaders(g, r.requestHeaders()); !ok {
 			d.deny(CheckHeader, name, nil)
 			return
 		}
-		if r.PrivateNetwork == "true" {
+		if r.privateNetwork() == "true" {
 			if !g.PrivateNetwork {
 				d.deny(CheckPrivateNetwork, "private network access is not granted", nil)
 				return
@@ -136,8 +136,10 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 		d.AllowMethods = method
 	}
 	d.AllowHeaders = g.AllowHeaders
-	if g.AnyHeader && g.Credentials && len(r.RequestHeaders) > 0 {
-		d.echoHeaders = r.RequestHeaders
+	if g.AnyHeader && g.Credentials {
+		if lines := r.requestHeaders(); len(lines) > 0 {
+			d.echoHeaders = lines
+		}
 	}
 	d.MaxAge = g.MaxAgeValue
 	return

@@ -1,19 +1,24 @@
 package eval
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/corspolicy/cors/compile"
+	"github.com/google/go-cmp/cmp"
 )
 
 // FuzzEvaluate answers random requests with the example policies. Whatever
 // the request, the evaluator must not panic, must reflect an origin only
 // when it is the one serialised origin the request sent, must send no CORS
 // grant on a denial, and must vary on Origin wherever the answer depends
-// on it.
+// on it. The middleware, which reads some headers only when the answer
+// turns on them, must answer as Evaluate does with every header read.
 func FuzzEvaluate(f *testing.F) {
 	var tables []*compile.Table
 	files, _ := filepath.Glob("../examples/*.cors")
@@ -31,6 +36,24 @@ func FuzzEvaluate(f *testing.F) {
 			for _, name := range prog.Names() {
 				tab, _ := prog.Policy(name)
 				tables = append(tables, tab)
+			}
+		}
+	}
+	// A seed per origin class and rule path of each table, so that the
+	// fuzzer starts from allowed requests, with and without a preflight,
+	// always with a cookie.
+	for i, tab := range tables {
+		paths := []string{"/"}
+		for _, r := range tab.Rules {
+			for _, p := range r.Paths {
+				paths = append(paths, strings.ReplaceAll(p.Text, "*", "x"))
+			}
+		}
+		for _, c := range tab.Classes() {
+			for _, p := range paths {
+				f.Add(uint8(i), "OPTIONS", p, c.Witness, "GET", "", "", true)
+				f.Add(uint8(i), "OPTIONS", p, c.Witness, "GET", "x-not-granted", "true", false)
+				f.Add(uint8(i), "GET", p, c.Witness, "", "", "", true)
 			}
 		}
 	}
@@ -68,5 +91,43 @@ func FuzzEvaluate(f *testing.F) {
 		if d.Kind != Preflight && tab.OriginDependent(r.Path) && d.Vary != "Origin" {
 			t.Fatalf("the answer depends on the origin but Vary is %q", d.Vary)
 		}
+		checkMiddlewareAgrees(t, tab, method, path, r.Origin, acrm, acrh, pna, creds)
 	})
+}
+
+// checkMiddlewareAgrees sends the middleware a request with every header
+// given, on any method, and compares its status and headers with those of
+// Evaluate on the same request read eagerly by RequestOf.
+func checkMiddlewareAgrees(t *testing.T, tab *compile.Table, method, path string, origin []string, acrm, acrh, pna string, creds bool) {
+	t.Helper()
+	hr := &http.Request{Method: method, URL: &url.URL{Path: path}, Header: http.Header{}}
+	if origin != nil {
+		hr.Header["Origin"] = origin
+	}
+	if acrm != "" {
+		hr.Header["Access-Control-Request-Method"] = []string{acrm}
+	}
+	if acrh != "" {
+		hr.Header["Access-Control-Request-Headers"] = strings.Split(acrh, "\n")
+	}
+	if pna != "" {
+		hr.Header["Access-Control-Request-Private-Network"] = []string{pna}
+	}
+	if creds {
+		hr.Header["Cookie"] = []string{"session=1"}
+	}
+	req := RequestOf(hr)
+	want := Evaluate(tab, &req)
+	wantStatus := http.StatusOK
+	if want.Kind == Preflight {
+		wantStatus = want.Status
+	}
+	w := httptest.NewRecorder()
+	NewMiddleware(tab).Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, hr)
+	if w.Code != wantStatus {
+		t.Fatalf("middleware status %d, Evaluate %d", w.Code, wantStatus)
+	}
+	if diff := cmp.Diff(want.Header(), w.Header()); diff != "" {
+		t.Fatalf("middleware headers differ from Evaluate's (-Evaluate +middleware):\n%s", diff)
+	}
 }

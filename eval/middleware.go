@@ -56,7 +56,8 @@ func (m *Middleware) Swap(t *compile.Table) { m.table.Store(t) }
 // Wrap returns next wrapped in the middleware.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := requestOf(r, false)
+		var req Request
+		req.read(r)
 		var d Decision
 		decide(m.table.Load(), &req, &d)
 		if m.log != nil {
@@ -81,31 +82,24 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 // Cookie header, and the path with dot segments resolved. It looks up only
 // the headers the kind of request needs: none past Origin for a request
 // without one, the preflight headers only for OPTIONS.
-func RequestOf(r *http.Request) Request { return requestOf(r, true) }
+func RequestOf(r *http.Request) Request {
+	var req Request
+	req.read(r)
+	req.resolve()
+	return req
+}
 
-// requestOf is RequestOf; unless eager, it leaves the Cookie header to be
-// looked up by Evaluate, only if the answer turns on it.
-func requestOf(r *http.Request, eager bool) Request {
-	req := Request{Method: r.Method, Path: requestPath(r), Origin: r.Header["Origin"]}
+// read fills in req, which starts as the zero Request, from r, leaving to
+// Evaluate the headers it may not need (see Request.header).
+func (req *Request) read(r *http.Request) {
+	req.Method, req.Path, req.Origin = r.Method, requestPath(r), r.Header["Origin"]
 	if req.Origin == nil {
-		return req
+		return
 	}
 	if r.Method == http.MethodOptions {
 		req.RequestMethod = r.Header["Access-Control-Request-Method"]
 	}
-	if req.RequestMethod == nil {
-		if eager {
-			req.Credentials = len(r.Header["Cookie"]) > 0
-		} else {
-			req.header = r.Header
-		}
-		return req
-	}
-	req.RequestHeaders = r.Header["Access-Control-Request-Headers"]
-	if v := r.Header["Access-Control-Request-Private-Network"]; len(v) > 0 {
-		req.PrivateNetwork = v[0]
-	}
-	return req
+	req.header = r.Header
 }
 
 type decisionKey struct{}
