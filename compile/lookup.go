@@ -99,24 +99,39 @@ func validHost(host string) bool {
 	if host == "" || len(host) > 253 {
 		return false
 	}
-	label := 0
+	start := 0 // of the current label
 	for i := 0; i < len(host); i++ {
-		if c := host[i]; c == '.' {
-			if label == 0 {
+		switch hostByte[host[i]] {
+		case labelByte:
+		case dotByte:
+			if i == start || i-start > 63 {
 				return false
 			}
-			label = 0
-		} else if label++; !hostByte[c] || label > 63 {
+			start = i + 1
+		default:
 			return false
 		}
 	}
-	return label > 0
+	return start < len(host) && len(host)-start <= 63
 }
 
-// hostByte tells the bytes a label of a serialised host may hold.
-var hostByte = func() (t [256]bool) {
+// The classes of bytes in a serialised host.
+const (
+	otherByte = iota
+	labelByte // a lower-case letter, a digit or a hyphen
+	dotByte
+)
+
+// hostByte classifies each byte, so that a host is checked with one load
+// and one comparison per byte.
+var hostByte = func() (t [256]uint8) {
 	for c := range 256 {
-		t[c] = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
+		switch {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-':
+			t[c] = labelByte
+		case c == '.':
+			t[c] = dotByte
+		}
 	}
 	return t
 }()

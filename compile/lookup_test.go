@@ -1,0 +1,95 @@
+package compile
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestLookup checks, origin by origin, that Lookup refuses what a browser
+// never sends as an Origin (Fetch's serialisation of an origin: lower-case
+// scheme and host, no default port, no path) and finds the patterns that
+// cover the rest, and only those.
+func TestLookup(t *testing.T) {
+	prog, err := CompileSource("lookup.cors", []byte(`cors 1
+
+policy p {
+    allow "https://app.example.com", "https://*.example.org", "http://localhost:*",
+          "https://[::1]:8443", "https://10.0.0.1", "https://api.example.com:8443" {
+        methods "GET"
+    }
+}
+`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := prog.Policy("p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	label63 := strings.Repeat("a", 63)
+	const (
+		refused = iota // not a serialised origin
+		other          // serialised, no pattern covers it
+		covered
+	)
+	for _, tc := range []struct {
+		origin string
+		want   int
+	}{
+		{"https://app.example.com", covered},
+		{"http://app.example.com", other},                // another scheme
+		{"https://app.example.com:8443", other},          // another port
+		{"https://x.app.example.com", other},             // an exact host covers no subdomain
+		{"https://a.example.org", covered},               // one label below the wildcard
+		{"https://a.b.c.example.org", covered},           // and deeper
+		{"https://example.org", other},                   // never the apex
+		{"https://aexample.org", other},                  // a suffix that is not at a label boundary
+		{"https://" + label63 + ".example.org", covered}, // a label of 63 bytes
+		{"http://localhost", covered},                    // any port covers the default one
+		{"http://localhost:3000", covered},
+		{"https://localhost:3000", other},
+		{"https://[::1]:8443", covered},
+		{"https://[::1]", other},
+		{"https://10.0.0.1", covered},
+		{"https://1.10.0.0.1", other}, // no parent of an IP address
+		{"https://api.example.com:8443", covered},
+		{"https://api.example.com", other},
+		{"https://evil.example", other},
+		{"null", other},
+
+		{"", refused},
+		{"https://APP.example.com", refused},                    // upper case
+		{"HTTPS://app.example.com", refused},                    //
+		{"https://app.example.com/", refused},                   // a trailing slash
+		{"https://app.example.com/path", refused},               // a path
+		{"https://app.example.com:443", refused},                // the default port, which browsers leave out
+		{"http://localhost:80", refused},                        //
+		{"https://app.example.com:0443", refused},               // a leading zero
+		{"https://app.example.com:0", refused},                  //
+		{"https://app.example.com:65536", refused},              // out of range
+		{"https://app.example.com:", refused},                   // an empty port
+		{"https://app.example.com.", refused},                   // a trailing dot
+		{"https://app..example.com", refused},                   // an empty label
+		{"https://.example.org", refused},                       //
+		{"https://a" + label63 + ".example.org", refused},       // a label of 64 bytes
+		{"https://user@app.example.com", refused},               // userinfo
+		{"https://app_x.example.com", refused},                  // a byte no host holds
+		{"https://app.example.com ", refused},                   // a space
+		{"ftp://app.example.com", refused},                      // another scheme
+		{"https://[::1", refused},                               // an unclosed bracket
+		{"https://[::g]", refused},                              // not an IPv6 address
+		{"https://" + strings.Repeat("a.", 127) + "a", refused}, // a host of 255 bytes
+	} {
+		c, ok := tab.Lookup(tc.origin)
+		got := refused
+		if ok {
+			got = other
+			if len(c.Allow) > 0 {
+				got = covered
+			}
+		}
+		if got != tc.want {
+			t.Errorf("Lookup(%q) = %v, want %v", tc.origin, [...]string{"refused", "other", "covered"}[got], [...]string{"refused", "other", "covered"}[tc.want])
+		}
+	}
+}
