@@ -177,41 +177,44 @@ func (g *Grant) HasHeader(name string) bool {
 // in any case, without allocating: Authorization only by name, every other
 // name by name or by any. A name that is not a token is not covered.
 func (g *Grant) AllowsHeader(name string) bool {
-	if len(name) > maxHeaderName {
-		return IsToken(name) && g.AnyHeader && !strings.EqualFold(name, "authorization")
-	}
-	if name == "" {
-		return false
-	}
-	var buf [maxHeaderName]byte
-	lower := buf[:len(name)]
-	for i := range len(name) {
-		c := lowerToken[name[i]]
-		if c == 0 {
-			return false
-		}
-		lower[i] = c
-	}
-	// The conversions below are a map key and comparands: they do not
-	// allocate. A short list is searched without hashing.
-	if g.headerSet != nil {
-		if _, ok := g.headerSet[string(lower)]; ok {
-			return true
-		}
-	} else {
+	if g.headerSet == nil || len(name) > maxHeaderName {
+		// A short list, or a long name: compared in place, first as
+		// browsers send names (in lower case), then folding.
 		for _, h := range g.Headers {
-			if string(lower) == h {
+			if len(h) == len(name) && (name == h || foldedTokenEquals(name, h)) {
 				return true
 			}
 		}
+	} else {
+		var buf [maxHeaderName]byte
+		lower := buf[:len(name)]
+		for i := range len(name) {
+			lower[i] = lowerToken[name[i]]
+		}
+		// The conversion is a map key: it does not allocate.
+		if _, ok := g.headerSet[string(lower)]; ok {
+			return true
+		}
 	}
-	return g.AnyHeader && string(lower) != "authorization"
+	return g.AnyHeader && IsToken(name) && !strings.EqualFold(name, "authorization")
+}
+
+// foldedTokenEquals reports whether name, a header name of the same length
+// as lower, is lower once folded to lower case; lower is a lower-case
+// token, so a name holding a byte no token holds never equals it.
+func foldedTokenEquals(name, lower string) bool {
+	for i := 0; i < len(name); i++ {
+		if lowerToken[name[i]] != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // maxListedHeaders is the most header names a grant searches one by one;
 // past it, a hash set is quicker.
 const maxListedHeaders = 8
 
-// maxHeaderName is the longest header name lower-cased on the stack; a
-// longer one is granted only by any, and is compared without lower-casing.
+// maxHeaderName is the longest header name lower-cased on the stack to be
+// looked up in a grant's header set.
 const maxHeaderName = 128
