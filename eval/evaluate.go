@@ -220,26 +220,23 @@ func checkRequestHeaders(g *compile.Grant, lines []string) (string, bool) {
 		if total > MaxRequestHeadersBytes {
 			return "Access-Control-Request-Headers is longer than 4096 bytes", false
 		}
-		for i := 0; i < len(line); {
-			if c := line[i]; c == ',' || c == ' ' || c == '\t' {
-				i++
+		for line != "" {
+			name, rest, _ := strings.Cut(line, ",")
+			line = rest
+			lo, hi := 0, len(name)
+			for lo < hi && (name[lo] == ' ' || name[lo] == '\t') {
+				lo++
+			}
+			for hi > lo && (name[hi-1] == ' ' || name[hi-1] == '\t') {
+				hi--
+			}
+			if lo == hi {
 				continue
 			}
-			start := i
-			if j := strings.IndexByte(line[i:], ','); j >= 0 {
-				i += j
-			} else {
-				i = len(line)
-			}
-			end := i
-			for line[end-1] == ' ' || line[end-1] == '\t' {
-				end--
-			}
-			name := line[start:end]
 			if names++; names > MaxRequestHeaderNames {
 				return "Access-Control-Request-Headers has more than 64 names", false
 			}
-			if !g.AllowsHeader(name) {
+			if name := name[lo:hi]; !g.AllowsHeader(name) {
 				return name, false
 			}
 		}
