@@ -212,7 +212,8 @@ func grantFor(c *compile.Cell, path, method string) *compile.Grant {
 
 // checkRequestHeaders checks every name of the Access-Control-Request-Headers
 // lines against the grant. It returns the first name not granted, or a
-// reason, and false. It reads each byte once and allocates nothing.
+// reason, and false. It takes time linear in the lines' length, which the
+// limits bound, and allocates nothing.
 func checkRequestHeaders(g *compile.Grant, lines []string) (string, bool) {
 	total, names := 0, 0
 	for _, line := range lines {
