@@ -19,19 +19,33 @@ func (t *Table) Lookup(origin string) (*Cell, bool) {
 	if c, ok := t.exact[origin]; ok {
 		return c, true
 	}
-	scheme, host, port, ok := parseOrigin(origin)
+	scheme, host, port, ok := splitOrigin(origin)
 	if !ok {
 		return nil, false
 	}
 	si := schemeIndex(scheme)
+	if strings.HasPrefix(host, "[") {
+		// An IPv6 literal: splitOrigin checked it; it has no parent.
+		if n, exact := t.hosts[si].find(host); exact {
+			return cellFor(n.at, port, n.atOther), true
+		}
+		n := t.trees[si]
+		return cellFor(n.below, port, n.belowO), true
+	}
+	// The bytes the index matches are a node's name, a valid host: only
+	// the labels in front of the deepest node found are left to check.
 	n, exact := t.hosts[si].find(host)
 	if exact {
 		return cellFor(n.at, port, n.atOther), true
 	}
-	if n == nil || strings.HasPrefix(host, "[") {
-		// No pattern names the host or a parent of it; an IP literal
-		// has no parent.
+	front := host
+	if n != nil {
+		front = host[:len(host)-len(n.name)-1]
+	} else {
 		n = t.trees[si]
+	}
+	if len(host) > 253 || !validHost(front) {
+		return nil, false
 	}
 	return cellFor(n.below, port, n.belowO), true
 }
@@ -41,6 +55,16 @@ func (t *Table) Lookup(origin string) (*Cell, bool) {
 // https; a host of lower-case DNS labels, a dotted IPv4 address or a
 // bracketed IPv6 address; a port without leading zeros, not the default.
 func parseOrigin(s string) (scheme, host string, port int, ok bool) {
+	scheme, host, port, ok = splitOrigin(s)
+	if !ok || !strings.HasPrefix(host, "[") && !validHost(host) {
+		return "", "", 0, false
+	}
+	return scheme, host, port, true
+}
+
+// splitOrigin is parseOrigin but for the check of a host that is not an IP
+// literal, which it leaves to the caller.
+func splitOrigin(s string) (scheme, host string, port int, ok bool) {
 	if len(s) > MaxOriginLength {
 		return "", "", 0, false
 	}
@@ -85,9 +109,6 @@ func parseOrigin(s string) (scheme, host string, port int, ok bool) {
 			return "", "", 0, false // out of range, or a default port a browser leaves out
 		}
 		port = n
-	}
-	if !strings.HasPrefix(host, "[") && !validHost(host) {
-		return "", "", 0, false
 	}
 	return scheme, host, port, true
 }

@@ -79,6 +79,16 @@ policy p {
 		{"https://[::1", refused},                               // an unclosed bracket
 		{"https://[::g]", refused},                              // not an IPv6 address
 		{"https://" + strings.Repeat("a.", 127) + "a", refused}, // a host of 255 bytes
+
+		// In front of a name the policy knows, which Lookup matches
+		// first, the rest is checked all the same.
+		{"https://X.example.org", refused},
+		{"https://x_y.example.org", refused},
+		{"https://x..example.org", refused},
+		{"https://-.example.org", covered},                                // a hyphen alone is a label a browser sends
+		{"https://" + strings.Repeat("a.", 122) + "example.org", refused}, // 255 bytes
+		{"https://" + strings.Repeat("a.", 121) + "example.org", covered}, // 253
+		{"https://[::2]", other},
 	} {
 		c, ok := tab.Lookup(tc.origin)
 		got := refused
