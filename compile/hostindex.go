@@ -1,6 +1,6 @@
 package compile
 
-import "strings"
+import "bytes"
 
 // hostIndex finds, for a host, the deepest node of a scheme's label tree
 // whose host is that host or a suffix of it at a label boundary: the node
@@ -18,16 +18,32 @@ type suffixNode struct {
 	node *node  // the tree node whose host ends here, if any
 	keys []byte // the last byte of each child's edge
 	kids []*suffixNode
+	// wide, for a node of many children, maps a byte to 1 + the index
+	// of the child whose edge ends with it: one load instead of a scan.
+	// Keys are distinct bytes a host may hold, fewer than 64 kinds, so
+	// the index fits a byte.
+	wide *[256]uint8
 }
+
+// wideFanOut is the number of children past which a node gets an index.
+const wideFanOut = 4
 
 // add indexes the tree node n under its host name.
 func (x *hostIndex) add(n *node) {
 	s, rest := &x.root, n.name
 	for rest != "" {
-		i := strings.IndexByte(string(s.keys), rest[len(rest)-1])
+		i := bytes.IndexByte(s.keys, rest[len(rest)-1])
 		if i < 0 {
 			s.keys = append(s.keys, rest[len(rest)-1])
 			s.kids = append(s.kids, &suffixNode{edge: rest, node: n})
+			if len(s.kids) > wideFanOut {
+				if s.wide == nil {
+					s.wide = new([256]uint8)
+				}
+				for j, k := range s.keys {
+					s.wide[k] = uint8(j + 1)
+				}
+			}
 			return
 		}
 		kid := s.kids[i]
@@ -51,10 +67,18 @@ func (x *hostIndex) find(host string) (deepest *node, exact bool) {
 	s, rest := &x.root, host
 	for rest != "" {
 		kid := s.kid(rest[len(rest)-1])
-		if kid == nil || !strings.HasSuffix(rest, kid.edge) {
+		if kid == nil || len(kid.edge) > len(rest) {
 			break
 		}
-		s, rest = kid, rest[:len(rest)-len(kid.edge)]
+		// The edge's last byte is the key just matched; compare the
+		// others in place, as edges are short.
+		off := len(rest) - len(kid.edge)
+		for i := len(kid.edge) - 2; i >= 0; i-- {
+			if rest[off+i] != kid.edge[i] {
+				return deepest, false
+			}
+		}
+		s, rest = kid, rest[:off]
 		if s.node != nil {
 			if rest == "" {
 				return s.node, true
@@ -69,6 +93,12 @@ func (x *hostIndex) find(host string) (deepest *node, exact bool) {
 
 // kid returns the child whose edge ends with c, or nil.
 func (s *suffixNode) kid(c byte) *suffixNode {
+	if s.wide != nil {
+		if i := s.wide[c]; i != 0 {
+			return s.kids[i-1]
+		}
+		return nil
+	}
 	for i, k := range s.keys {
 		if k == c {
 			return s.kids[i]
