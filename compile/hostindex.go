@@ -7,8 +7,8 @@ import "bytes"
 // whose cells answer for the host. It reads the host once, from the right,
 // and hashes nothing: it is a trie over the node names read backwards,
 // with every chain of single children merged into one edge, so a lookup
-// costs a byte comparison per byte of the host and a short scan per
-// branch, however many hosts the policy names.
+// costs a byte comparison per byte of the host and, per branch, a short
+// scan or one load, however many hosts the policy names.
 type hostIndex struct {
 	root suffixNode
 }
