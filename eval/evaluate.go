@@ -85,9 +85,11 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 		}
 		method = r.RequestMethod[0]
 	}
-	for _, rule := range cell.Deny {
+	for i, rule := range cell.Deny {
 		if coversRequest(rule, r.Path, method) {
-			d.deny(CheckOrigin, "denied by rule", rule)
+			// A window of the cell's own list names the rule: no
+			// allocation.
+			d.deny(CheckOrigin, "denied by rule", cell.Deny[i:i+1:i+1])
 			return
 		}
 	}
@@ -105,8 +107,10 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 		d.deny(CheckCredentials, "credentials are not granted", nil)
 		return
 	}
+	var requestHeaders []string // of a preflight, read once
 	if d.Kind == Preflight {
-		if name, ok := checkRequestHeaders(g, r.requestHeaders()); !ok {
+		requestHeaders = r.requestHeaders()
+		if name, ok := checkRequestHeaders(g, requestHeaders); !ok {
 			d.deny(CheckHeader, name, nil)
 			return
 		}
@@ -136,20 +140,18 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 		d.AllowMethods = method
 	}
 	d.AllowHeaders = g.AllowHeaders
-	if g.AnyHeader && g.Credentials {
-		if lines := r.requestHeaders(); len(lines) > 0 {
-			d.echoHeaders = lines
-		}
+	if g.AnyHeader && g.Credentials && len(requestHeaders) > 0 {
+		d.echoHeaders = requestHeaders
 	}
 	d.MaxAge = g.MaxAgeValue
-	return
 }
 
-// deny turns d into a denial. A denied response keeps only its Vary header.
-func (d *Decision) deny(check Check, detail string, rule *compile.Rule) {
+// deny turns d into a denial, decided by rules when they are given. A
+// denied response keeps only its Vary header.
+func (d *Decision) deny(check Check, detail string, rules []*compile.Rule) {
 	d.Allowed, d.Failed, d.Detail = false, check, detail
-	if rule != nil {
-		d.Rules = []*compile.Rule{rule}
+	if rules != nil {
+		d.Rules = rules
 	}
 	if d.Kind == Preflight {
 		d.Status = 403
@@ -199,11 +201,14 @@ func grantFor(c *compile.Cell, path, method string) *compile.Grant {
 		}
 	}
 	g := c.Grant(mask, scoped)
-	if method != "" && !g.HasMethod(method) {
+	if method == "" {
+		return g
+	}
+	if !g.HasMethod(method) {
 		return nil
 	}
 	for _, r := range c.Deny {
-		if method != "" && coversRequest(r, path, method) {
+		if coversRequest(r, path, method) {
 			return nil
 		}
 	}

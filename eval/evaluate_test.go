@@ -185,6 +185,7 @@ func TestEvaluateAllocs(t *testing.T) {
 		{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"PUT"}, RequestHeaders: []string{"Content-Type,X-Request-Id"}},
 		{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"PUT"}, RequestHeaders: []string{strings.Repeat("a,", 4096)}},
 		{Method: "GET", Path: "/api/items", Origin: []string{strings.Repeat("x", 64<<10)}},
+		{Method: "GET", Path: "/api/items", Origin: []string{"https://evil.tenant.example.com"}}, // denied by a rule
 	}
 	for i := range reqs {
 		if n := testing.AllocsPerRun(100, func() { Evaluate(tab, &reqs[i]) }); n != 0 {

@@ -77,7 +77,7 @@ func reference(t *compile.Table, r *Request) Decision {
 	for _, rule := range t.Rules {
 		if rule.Effect == compile.Deny && matches(rule) && ruleCoversPath(rule, r.Path) &&
 			(rule.Methods == nil || slices.Contains(rule.Methods, method)) {
-			d.deny(CheckOrigin, "", rule)
+			d.deny(CheckOrigin, "", []*compile.Rule{rule})
 			return d
 		}
 	}
