@@ -2,10 +2,9 @@ package compile
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/corspolicy/cors/internal/goldentest"
 	"github.com/corspolicy/cors/lang"
 )
 
@@ -13,14 +12,7 @@ import (
 // must answer with an ErrorList or a program, and every table it builds
 // must look up any origin and dump without failing.
 func FuzzCompile(f *testing.F) {
-	for _, pattern := range []string{"testdata/*/*.cors", "../examples/*.cors", "../stdlib/testdata/*.cors"} {
-		files, _ := filepath.Glob(pattern)
-		for _, path := range files {
-			if src, err := os.ReadFile(path); err == nil {
-				f.Add(src)
-			}
-		}
-	}
+	goldentest.Seed(f, "testdata/*/*.cors", "../examples/*.cors", "../stdlib/testdata/*.cors")
 	origins := []string{"https://app.example.com", "https://a.b.example.com:8443", "http://localhost", "null",
 		"http://[::1]:3000", "https://xn--bcher-kva.example", "HTTPS://A", ""}
 	f.Fuzz(func(t *testing.T, src []byte) {

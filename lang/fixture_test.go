@@ -3,7 +3,6 @@ package lang
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,35 +54,8 @@ func TestFixtureErrors(t *testing.T) {
 // any input it accepts formats, parses back to the same tree, and formats
 // to itself.
 func FuzzParseFixtures(f *testing.F) {
-	for _, pattern := range []string{"testdata/fixtures/*", "testdata/errors/*.fixtures", "../examples/*.fixtures"} {
-		files, _ := filepath.Glob(pattern)
-		for _, path := range files {
-			if src, err := os.ReadFile(path); err == nil {
-				f.Add(src)
-			}
-		}
-	}
+	goldentest.Seed(f, "testdata/fixtures/*", "testdata/errors/*.fixtures", "../examples/*.fixtures")
 	f.Fuzz(func(t *testing.T, src []byte) {
-		file, err := ParseFixtures("fuzz.fixtures", src)
-		if err != nil {
-			if _, ok := err.(ErrorList); !ok {
-				t.Fatalf("error is %T, want ErrorList", err)
-			}
-			return
-		}
-		out, err := FormatFixtures("fuzz.fixtures", src)
-		if err != nil {
-			t.Fatalf("input parses but does not format: %v", err)
-		}
-		again, err := ParseFixtures("fuzz.fixtures", out)
-		if err != nil {
-			t.Fatalf("formatted output does not parse: %v\n%s", err, out)
-		}
-		if diff := diffTrees(file, again); diff != "" {
-			t.Fatalf("formatting changed the tree:\n%s", diff)
-		}
-		if twice, err := FormatFixtures("fuzz.fixtures", out); err != nil || !bytes.Equal(out, twice) {
-			t.Fatalf("format is not idempotent (%v)", err)
-		}
+		checkRoundTrip(t, "fuzz.fixtures", src, ParseFixtures, FormatFixtures)
 	})
 }

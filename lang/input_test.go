@@ -3,11 +3,12 @@ package lang
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/corspolicy/cors/internal/goldentest"
 )
 
 // TestBadInput feeds the parser input no editor should produce: each case
@@ -127,36 +128,38 @@ func TestParseDuration(t *testing.T) {
 // FuzzParse checks that the parser never panics and that any input it
 // accepts formats, parses back to the same tree, and formats to itself.
 func FuzzParse(f *testing.F) {
-	for _, pattern := range []string{"testdata/*/*.cors", "testdata/format/*.input", "../examples/*.cors", "../stdlib/*.cors"} {
-		files, _ := filepath.Glob(pattern)
-		for _, path := range files {
-			if src, err := os.ReadFile(path); err == nil {
-				f.Add(src)
-			}
-		}
-	}
+	goldentest.Seed(f, "testdata/*/*.cors", "testdata/format/*.input", "../examples/*.cors", "../stdlib/*.cors")
 	f.Fuzz(func(t *testing.T, src []byte) {
-		file, err := Parse("fuzz.cors", src)
-		if err != nil {
-			if _, ok := err.(ErrorList); !ok {
-				t.Fatalf("error is %T, want ErrorList", err)
-			}
-			return
-		}
-		out, err := Format("fuzz.cors", src)
-		if err != nil {
-			t.Fatalf("input parses but does not format: %v", err)
-		}
-		again, err := Parse("fuzz.cors", out)
-		if err != nil {
-			t.Fatalf("formatted output does not parse: %v\n%s", err, out)
-		}
-		if diff := Diff(file, again); diff != "" {
-			t.Fatalf("formatting changed the tree:\n%s", diff)
-		}
-		twice, err := Format("fuzz.cors", out)
-		if err != nil || !bytes.Equal(out, twice) {
-			t.Fatalf("format is not idempotent (%v):\n%s\n---\n%s", err, out, twice)
-		}
+		checkRoundTrip(t, "fuzz.cors", src, Parse, Format)
 	})
+}
+
+// checkRoundTrip is what the fuzz targets require of the source of either
+// file format: the parser never panics and fails only with an ErrorList,
+// and what it accepts formats, parses back to the same tree, and formats
+// to itself.
+func checkRoundTrip[T any](t *testing.T, name string, src []byte, parse func(string, []byte) (T, error), format func(string, []byte) ([]byte, error)) {
+	t.Helper()
+	file, err := parse(name, src)
+	if err != nil {
+		if _, ok := err.(ErrorList); !ok {
+			t.Fatalf("error is %T, want ErrorList", err)
+		}
+		return
+	}
+	out, err := format(name, src)
+	if err != nil {
+		t.Fatalf("input parses but does not format: %v", err)
+	}
+	again, err := parse(name, out)
+	if err != nil {
+		t.Fatalf("formatted output does not parse: %v\n%s", err, out)
+	}
+	if diff := diffTrees(file, again); diff != "" {
+		t.Fatalf("formatting changed the tree:\n%s", diff)
+	}
+	twice, err := format(name, out)
+	if err != nil || !bytes.Equal(out, twice) {
+		t.Fatalf("format is not idempotent (%v):\n%s\n---\n%s", err, out, twice)
+	}
 }

@@ -43,6 +43,19 @@ func Glob(t *testing.T, pattern string) []string {
 	return files
 }
 
+// Seed adds every file matching the patterns to the fuzz target's seed
+// corpus.
+func Seed(f *testing.F, patterns ...string) {
+	for _, pattern := range patterns {
+		files, _ := filepath.Glob(pattern)
+		for _, path := range files {
+			if src, err := os.ReadFile(path); err == nil {
+				f.Add(src)
+			}
+		}
+	}
+}
+
 // Want is an expected error: its position as "line:col" and a pattern its
 // message must match.
 type Want struct {
