@@ -24,20 +24,17 @@ func (t *Table) Lookup(origin string) (*Cell, bool) {
 		return nil, false
 	}
 	si := schemeIndex(scheme)
-	if strings.HasPrefix(host, "[") {
-		// An IPv6 literal: splitOrigin checked it; it has no parent.
-		if n, exact := t.hosts[si].find(host); exact {
-			return cellFor(n.at, port, n.atOther), true
-		}
-		n := t.trees[si]
-		return cellFor(n.below, port, n.belowO), true
-	}
-	// The bytes the index matches are a node's name, a valid host: only
-	// the labels in front of the deepest node found are left to check.
 	n, exact := t.hosts[si].find(host)
 	if exact {
 		return cellFor(n.at, port, n.atOther), true
 	}
+	if strings.HasPrefix(host, "[") {
+		// An IPv6 literal, which splitOrigin checked: it has no parent.
+		n = t.trees[si]
+		return cellFor(n.below, port, n.belowO), true
+	}
+	// The bytes the index matched spell a node's name, a valid host: only
+	// the labels in front of it are left to check.
 	front := host
 	if n != nil {
 		front = host[:len(host)-len(n.name)-1]
