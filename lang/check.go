@@ -16,8 +16,7 @@ const LanguageVersion = 1
 func check(f *File) ErrorList {
 	var errs ErrorList
 	if v := f.Version.Number; v.Text != strconv.Itoa(LanguageVersion) {
-		errs.Add(v.Pos, v.EndPos, CodeVersion,
-			"unsupported language version %s; this parser reads version %d", v.Text, LanguageVersion)
+		addVersionError(&errs, v.Pos, v.EndPos, "language", v.Text, LanguageVersion)
 	}
 	for _, d := range f.Decls {
 		p, ok := d.(*Policy)
@@ -36,6 +35,12 @@ func check(f *File) ErrorList {
 		}
 	}
 	return errs
+}
+
+// addVersionError reports the version text of a file of the kind given,
+// which is not the version this package reads.
+func addVersionError(errs *ErrorList, pos, end Position, kind, text string, want int) {
+	errs.Add(pos, end, CodeVersion, "unsupported %s version %s; this parser reads version %d", kind, text, want)
 }
 
 func checkRule(r *Rule, errs *ErrorList) {

@@ -105,9 +105,10 @@ func ParseFixtures(filename string, src []byte) (*FixtureFile, error) {
 		return nil, errs
 	}
 	f.Comments = comments(tokens)
-	if v := f.Version.Number(); v != FixtureVersion {
-		return nil, ErrorList{{Pos: f.Version.Pos, End: f.Version.EndPos, Code: CodeVersion,
-			Msg: "unsupported fixture version " + f.Version.Text + "; this parser reads version " + strconv.Itoa(FixtureVersion)}}
+	if f.Version.Number() != FixtureVersion {
+		var errs ErrorList
+		addVersionError(&errs, f.Version.Pos, f.Version.EndPos, "fixture", f.Version.Text, FixtureVersion)
+		return nil, errs
 	}
 	return f, nil
 }
