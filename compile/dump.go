@@ -78,16 +78,6 @@ func (t *Table) Dump(w io.Writer) {
 	}
 }
 
-func intKeys[V any](m map[int]V) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 func describeRule(r *Rule) string {
 	var parts []string
 	var origins []string
