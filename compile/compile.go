@@ -89,8 +89,17 @@ func Compile(f *lang.File, opts Options) (*Program, error) {
 		c.errs.Sort()
 		return nil, c.errs
 	}
-	for _, t := range prog.policies {
+	for _, name := range prog.Names() {
+		t := prog.policies[name]
 		t.build()
+		for _, cell := range t.oversized {
+			c.errorf(t.Pos, t.Pos, CodeTooManyRules, "policy %s: %d allow rules and %d method-scoped deny rules match the origins %s; the limit is %d of each: merge rules that grant the same, or split the policy",
+				t.Name, len(cell.Allow), len(cell.Scoped), cell.Origins, MaxCellRules)
+		}
+	}
+	if len(c.errs) > 0 {
+		c.errs.Sort()
+		return nil, c.errs
 	}
 	return prog, nil
 }
@@ -160,8 +169,12 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 	if out.Effect == Allow && out.Methods == nil && !out.AnyMethod {
 		out.Methods = safelistedMethods
 	}
+	// Methods and request headers any may go with credentials: the answer
+	// then names the requested method and headers, already checked. Any
+	// origin and expose any cannot: the one would trust everyone, and the
+	// answer to the other cannot name what a response will hold.
 	if out.Credentials {
-		for kw, what := range map[string]bool{"any origin": out.Any, "methods any": out.AnyMethod, "headers any": out.AnyHeader, "expose any": out.AnyExpose} {
+		for kw, what := range map[string]bool{"any origin": out.Any, "expose any": out.AnyExpose} {
 			if what {
 				c.errorf(r.Pos, r.EndPos, CodeAnyWithCreds,
 					"%s cannot go with credentials: browsers refuse a wildcard on a request with credentials", kw)
@@ -249,6 +262,8 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
 			c.errorf(it.at.Pos, it.at.EndPos, CodeMisplaced, "%s is not a method", it.keyword)
 		case !IsToken(it.lit.Value):
 			c.errorf(posIn(it.lit, firstNonToken(it.lit.Value)), it.lit.EndPos, CodeMethod, "invalid method %q: a method is an HTTP token", it.lit.Value)
+		case len(it.lit.Value) > MaxMethodLength:
+			c.errorf(it.lit.Pos, it.lit.EndPos, CodeMethod, "method of %d bytes: the longest a request may ask for is %d", len(it.lit.Value), MaxMethodLength)
 		case !slices.Contains(out.Methods, it.lit.Value):
 			out.Methods = append(out.Methods, it.lit.Value)
 			out.source("method "+it.lit.Value, it)

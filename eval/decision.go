@@ -2,6 +2,7 @@ package eval
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/corspolicy/cors/compile"
 )
@@ -168,9 +169,17 @@ func (d *Decision) write(h http.Header) {
 	w.put(headerAllowCredentials, d.AllowCredentials)
 	w.put(headerAllowMethods, d.AllowMethods)
 	if d.echoHeaders != nil {
+		// The request's own lines, checked already; a line that holds
+		// no name (empty, or commas and blanks) says nothing worth echoing.
 		start := len(w.buf)
-		w.buf = append(w.buf, d.echoHeaders...)
-		h[headerAllowHeaders] = w.buf[start:len(w.buf):len(w.buf)]
+		for _, line := range d.echoHeaders {
+			if strings.TrimLeft(line, " \t,") != "" {
+				w.buf = append(w.buf, line)
+			}
+		}
+		if len(w.buf) > start {
+			h[headerAllowHeaders] = w.buf[start:len(w.buf):len(w.buf)]
+		}
 	} else {
 		w.put(headerAllowHeaders, d.AllowHeaders)
 	}

@@ -31,7 +31,6 @@ const (
 	CodeDenied            = "R302" // an allow rule that deny rules cancel entirely
 	CodeRedundant         = "R303" // an allow rule another grants all of
 	CodeIdleDeny          = "R304" // a deny rule that removes nothing
-	CodeMixedCredentials  = "R305" // overlapping allow rules, with and without credentials
 	CodeSilenceReason     = "X001" // a silence without a reason
 	CodeSilenceUnused     = "X002" // a silence that silences nothing
 )

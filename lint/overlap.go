@@ -185,19 +185,6 @@ func (l *linter) overlaps(rules []*compile.Rule) {
 				break
 			}
 		}
-		for _, b := range allows[:i] {
-			if a.Credentials != b.Credentials && together(a, b) && pathsMeet(a, b, true) {
-				if shared := sharedOrigins(a, b); len(shared) > 0 {
-					with := a
-					if b.Credentials {
-						with = b
-					}
-					l.add(a, nil, Warning, CodeMixedCredentials, "give both rules the same credentials, or make their origins disjoint",
-						"this rule and the one at %d:%d both cover %s, and only the one at %d:%d grants credentials: there, everything either rule grants comes with credentials",
-						b.Pos.Line, b.Pos.Column, strings.Join(shared, ", "), with.Pos.Line, with.Pos.Column)
-				}
-			}
-		}
 	}
 	for _, d := range denies {
 		idle := true
