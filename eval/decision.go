@@ -30,10 +30,11 @@ const (
 	CheckHeader               // a request header is not granted
 	CheckCredentials          // the request has credentials and the grant has none
 	CheckPrivateNetwork       // private network access was asked and is not granted
+	CheckPath                 // the path holds what routers read in different ways: a dot segment, an escaped slash
 )
 
 func (c Check) String() string {
-	return [...]string{"none", "origin", "method", "header", "credentials", "private network"}[c]
+	return [...]string{"none", "origin", "method", "header", "credentials", "private network", "path"}[c]
 }
 
 // Request is what Evaluate looks at in an HTTP request. The slices are the

@@ -45,7 +45,7 @@ var (
 		"https://q.a.example.com:8443", "https://q.a.example.com", "http://localhost", "http://localhost:3000", "null",
 		"HTTPS://a.example.com", "https://a.example.com/", "", "https://b.example.org", "http://[::1]:8080", "https://a.example.com:443",
 		"https://example.com:8443", "https://example.com:9000", "https://x.example.com:9000"}
-	reqPaths   = []string{"/api/x", "/api/v/x", "/public/", "/", "/other", "/api"}
+	reqPaths   = []string{"/api/x", "/api/v/x", "/public/", "/", "/other", "/api", "/public/../api/x", "/api/x%2Fy", "/api//x", "/api/x\\y"}
 	reqMethods = []string{"GET", "PUT", "OPTIONS", "patch", "DELETE", "POST", "HEAD"}
 	reqHeaders = []string{"content-type", "X-A", "authorization", "x-b", "x-c", " , ", "bad header"}
 )

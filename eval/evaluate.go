@@ -30,8 +30,11 @@ func Evaluate(t *compile.Table, r *Request) Decision {
 // decide is Evaluate filling in d, which starts as the zero Decision: the
 // middleware keeps its Decision on its own stack and spares the copy.
 func decide(t *compile.Table, r *Request, d *Decision) {
-	dependent := t.OriginDependent(r.Path)
-	evaluate(t, r, dependent, d)
+	problem := pathProblem(r.Path)
+	// A path that routers could read as another has no public answer:
+	// which resource it reaches is not known.
+	dependent := problem != "" || t.OriginDependent(r.Path)
+	evaluate(t, r, dependent, problem, d)
 	if !dependent && (d.Kind == NotCORS || d.Kind == Actual && !d.Allowed) {
 		// Every origin gets the same answer here, so every response but
 		// a preflight carries it: without an Origin, and on a denied
@@ -46,13 +49,14 @@ func decide(t *compile.Table, r *Request, d *Decision) {
 
 // evaluate fills in d, which starts as the zero Decision; filling it in
 // place spares copying the Decision at every return. dependent says
-// whether the answer for the path can depend on the origin.
+// whether the answer for the path can depend on the origin, and problem
+// why the path cannot be judged, if it cannot.
 //
 // A request is allowed when one allow rule on its own covers all of it:
 // the candidates are the allow rules that cover the origin and the path,
 // and each check keeps those that pass it, as a bitmask over the cell's
 // rules. The first check that leaves none is the one the request failed.
-func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
+func evaluate(t *compile.Table, r *Request, dependent bool, problem string, d *Decision) {
 	switch {
 	case len(r.Origin) == 0:
 		d.Kind = NotCORS
@@ -70,6 +74,10 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 	}
 	if d.Kind == NotCORS {
 		d.Allowed = true // CORS does not apply
+		return
+	}
+	if problem != "" {
+		d.deny(CheckPath, problem, nil)
 		return
 	}
 	if len(r.Origin) > 1 {
@@ -169,6 +177,39 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 		d.echoHeaders = requestHeaders
 	}
 	d.MaxAge = g.MaxAgeValue
+}
+
+// pathProblem says why a request path cannot be judged, or returns "": a
+// path that does not start with "/", a dot segment ("." or "..", which
+// escapes such as %2e%2e decode to), a backslash (which %5C decodes to), or
+// an escaped slash (%2F, which RequestOf keeps escaped). Routers disagree on
+// each of these, some resolving dot segments or decoding an escaped slash
+// before they route and others not, so a rule matched against the path as
+// sent could be judging another resource than the one served; browsers
+// never send any of them but %2F and %5C, which they leave as written. It
+// reads the path once and allocates nothing.
+func pathProblem(p string) string {
+	if p == "" || p[0] != '/' {
+		return "the path does not start with /"
+	}
+	start := 1 // of the current segment
+	for i := 1; i <= len(p); i++ {
+		if i == len(p) || p[i] == '/' {
+			if seg := p[start:i]; seg == "." || seg == ".." {
+				return "the path holds a dot segment"
+			}
+			start = i + 1
+			continue
+		}
+		switch c := p[i]; {
+		case c == '\\':
+			return "the path holds a backslash"
+		case c == '%' && i+2 < len(p) && (p[i+1] == '2' && (p[i+2] == 'f' || p[i+2] == 'F') ||
+			p[i+1] == '5' && (p[i+2] == 'c' || p[i+2] == 'C')):
+			return "the path holds an escaped slash or backslash"
+		}
+	}
+	return ""
 }
 
 // isMethod reports whether m may be a requested method: a token of at most

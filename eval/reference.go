@@ -17,7 +17,7 @@ import (
 // allocates freely and is not for serving.
 func Reference(t *compile.Table, r *Request) Decision {
 	d := reference(t, r)
-	dependent := slices.ContainsFunc(t.Rules, func(rule *compile.Rule) bool { return !rule.Any && refCoversPath(rule, r.Path) })
+	dependent := refUnjudgeable(r.Path) || slices.ContainsFunc(t.Rules, func(rule *compile.Rule) bool { return !rule.Any && refCoversPath(rule, r.Path) })
 	if !dependent && (d.Kind == NotCORS || d.Kind == Actual && !d.Allowed) {
 		// Where every origin gets the same answer, every response but a
 		// preflight carries it.
@@ -39,7 +39,7 @@ func Reference(t *compile.Table, r *Request) Decision {
 
 func reference(t *compile.Table, r *Request) Decision {
 	var d Decision
-	dependent := slices.ContainsFunc(t.Rules, func(rule *compile.Rule) bool { return !rule.Any && refCoversPath(rule, r.Path) })
+	dependent := refUnjudgeable(r.Path) || slices.ContainsFunc(t.Rules, func(rule *compile.Rule) bool { return !rule.Any && refCoversPath(rule, r.Path) })
 	switch {
 	case len(r.Origin) == 0:
 		d.Kind, d.Allowed = NotCORS, true
@@ -58,6 +58,10 @@ func reference(t *compile.Table, r *Request) Decision {
 		if dependent {
 			d.Vary = "Origin"
 		}
+	}
+	if refUnjudgeable(r.Path) {
+		d.deny(CheckPath, "", nil)
+		return d
 	}
 	if len(r.Origin) != 1 || !refIsOrigin(r.Origin[0]) {
 		d.deny(CheckOrigin, "", nil)
@@ -180,6 +184,20 @@ func reference(t *compile.Table, r *Request) Decision {
 	}
 	d.MaxAge = g.maxAge
 	return d
+}
+
+// refUnjudgeable reports whether a path is one routers read in different
+// ways: not starting with /, with a dot segment, a backslash, or an escaped
+// slash or backslash in either case.
+func refUnjudgeable(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.Contains(p, "\\") {
+		return true
+	}
+	lower := strings.ToLower(p)
+	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
+		return true
+	}
+	return slices.ContainsFunc(strings.Split(p, "/"), func(seg string) bool { return seg == "." || seg == ".." })
 }
 
 // refIsMethod reports whether m is a token (RFC 9110: letters, digits and

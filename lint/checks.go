@@ -165,18 +165,17 @@ func (l *linter) headers(r *compile.Rule) {
 	}
 }
 
-// deadPath says why no request path, after dot segments and repeated
-// slashes are resolved, can match the pattern, or returns "".
+// deadPath says why no request path can match the pattern, or returns "":
+// requests whose path holds a dot segment, a backslash or an escaped slash
+// are denied before any rule is tried (SPEC.md, "Middleware").
 func deadPath(p string) string {
-	for _, seg := range strings.Split(p[1:], "/")[:max(0, strings.Count(p, "/")-1)] {
-		if seg == "" {
-			return "request paths have no empty segment"
-		}
-	}
 	for _, seg := range strings.Split(p[1:], "/") {
 		if seg == "." || seg == ".." {
-			return "request paths have no dot segment"
+			return "requests whose path holds a dot segment are denied"
 		}
+	}
+	if lower := strings.ToLower(p); strings.Contains(p, "\\") || strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
+		return "requests whose path holds a backslash or an escaped slash are denied"
 	}
 	return ""
 }
