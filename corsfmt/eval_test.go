@@ -10,6 +10,7 @@ import (
 
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/internal/goldentest"
+	"github.com/corspolicy/cors/lang"
 )
 
 // TestEvalExamples runs corsfmt eval -explain on every example, for every
@@ -26,13 +27,21 @@ func TestEvalExamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer
-			for _, profile := range []string{"", "dev"} {
-				prog, err := compile.CompileSource(path, src, compile.Options{Profile: profile})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, policy := range prog.Names() {
-					tab, _ := prog.Policy(policy)
+			f, err := lang.Parse(path, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range compile.Resolve(f, compile.Options{}).Policies {
+				for _, profile := range append([]string{""}, p.Profiles...) {
+					prog, err := compile.CompileSource(path, src, compile.Options{Profile: profile})
+					if err != nil {
+						t.Fatal(err)
+					}
+					policy := p.Name
+					tab, err := prog.Policy(policy)
+					if err != nil {
+						t.Fatal(err)
+					}
 					requests := requestsFor(tab)
 					var stdout, stderr bytes.Buffer
 					args := []string{"eval", "-explain", "-policy", policy, path}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/corspolicy/cors/compile"
+	"github.com/corspolicy/cors/lang"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -28,14 +29,19 @@ func FuzzEvaluate(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		for _, profile := range []string{"", "dev"} {
-			prog, err := compile.CompileSource(path, src, compile.Options{Profile: profile})
+		file, err := lang.Parse(path, src)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, profile := range compile.Resolve(file, compile.Options{}).Builds() {
+			prog, err := compile.Compile(file, compile.Options{Profile: profile})
 			if err != nil {
 				f.Fatal(err)
 			}
 			for _, name := range prog.Names() {
-				tab, _ := prog.Policy(name)
-				tables = append(tables, tab)
+				if tab, err := prog.Policy(name); err == nil {
+					tables = append(tables, tab)
+				}
 			}
 		}
 	}
