@@ -7,7 +7,6 @@ package corstest
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -290,13 +289,4 @@ func Explain(r *Result) string {
 		fmt.Fprintf(&b, "\n    %s: %s", k, strings.Join(h[k], ", "))
 	}
 	return b.String()
-}
-
-func mustURL(path string) *url.URL {
-	u, err := url.Parse("http://service.test")
-	if err != nil {
-		panic(err)
-	}
-	u.Path = path
-	return u
 }
