@@ -288,10 +288,18 @@ func regionsOf(t *compile.Table, classes []compile.Class) []itemCheck {
 			// The paths of the rules that grant m, those naming origins
 			// before those of any, so that the witness tests the rules
 			// that set the region apart.
+			var named, anyOrigin []*compile.Rule
+			for _, r := range cell.Allow {
+				switch {
+				case !grants(r, m):
+				case r.Any:
+					anyOrigin = append(anyOrigin, r)
+				default:
+					named = append(named, r)
+				}
+			}
 			var paths []string
-			granting := slices.DeleteFunc(slices.Clone(cell.Allow), func(r *compile.Rule) bool { return !grants(r, m) })
-			slices.SortStableFunc(granting, func(a, b *compile.Rule) int { return boolOrder(a.Any, b.Any) })
-			for _, r := range granting {
+			for _, r := range slices.Concat(named, anyOrigin) {
 				paths = append(paths, rulePaths(r)...)
 			}
 			var probes []probe
@@ -321,16 +329,6 @@ func cellMethods(cell *compile.Cell) []string {
 }
 
 func grants(r *compile.Rule, m string) bool { return r.AnyMethod || slices.Contains(r.Methods, m) }
-
-func boolOrder(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	}
-	return -1
-}
 
 // ruleOrigins returns origins a rule names: one for each of its patterns,
 // null, and the witnesses of the origin classes whose cells hold it.
