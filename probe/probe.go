@@ -64,6 +64,8 @@ type Report struct {
 	Findings   []*Finding
 	Drift      []*Drift // nil without a policy
 	Probes     []*Probe // every request sent, with its answer
+
+	policyLine int // where the policy is declared in PolicyFile
 }
 
 // Failed reports whether the report holds an error-severity finding or a
@@ -125,7 +127,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		plan = append(plan, b...)
 	}
 	if cfg.Policy != nil {
-		rep.Policy = cfg.Policy.Name
+		rep.Policy, rep.policyLine = cfg.Policy.Name, cfg.Policy.Pos.Line
 		sendable := append([]string{"GET", "HEAD"}, cfg.Methods...)
 		for _, r := range region.Enumerate(cfg.Policy) {
 			if r.Kind != region.Preflight && !slices.Contains(sendable, r.Witness.Method) {

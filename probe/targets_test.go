@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -213,3 +214,5 @@ func TestExamplesWithoutPolicy(t *testing.T) {
 		})
 	}
 }
+
+func mustPath(p string) *url.URL { return &url.URL{Path: p} }
