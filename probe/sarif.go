@@ -31,11 +31,13 @@ type (
 	}
 	sarifDriver struct {
 		Name           string      `json:"name"`
+		Version        string      `json:"version"`
 		InformationURI string      `json:"informationUri"`
 		Rules          []sarifRule `json:"rules"`
 	}
 	sarifRule struct {
 		ID                   string          `json:"id"`
+		Name                 string          `json:"name"`
 		ShortDescription     sarifText       `json:"shortDescription"`
 		FullDescription      sarifText       `json:"fullDescription"`
 		Help                 sarifText       `json:"help"`
@@ -105,7 +107,7 @@ func sarifLevel(s lint.Severity) string {
 // URL itself is in the result's properties.
 func (r *Report) WriteSARIF(w io.Writer) error {
 	run := sarifRun{
-		Tool: sarifTool{Driver: sarifDriver{Name: "corsfmt probe", InformationURI: "https://github.com/corspolicy/cors"}},
+		Tool: sarifTool{Driver: sarifDriver{Name: "corsfmt probe", Version: "1", InformationURI: "https://github.com/corspolicy/cors"}},
 		Properties: map[string]any{"target": r.Target, "site": r.Site.Origin(), "requests": r.Requests,
 			"elapsedSeconds": r.Elapsed.Seconds()},
 		Results: []sarifResult{},
@@ -118,7 +120,7 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 			help += " Corresponds to: " + c.Scanners + "."
 		}
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-			ID: c.ID, ShortDescription: sarifText{c.Title}, FullDescription: sarifText{c.Title + " (see SPEC.md, " + c.ID + ")"},
+			ID: c.ID, Name: pascalCase(c.Title), ShortDescription: sarifText{c.Title}, FullDescription: sarifText{c.Title + " (see SPEC.md, " + c.ID + ")"},
 			Help: sarifText{help}, DefaultConfiguration: sarifRuleConfig{Level: "warning"},
 			Properties: map[string]any{"tags": []string{"security", "cors"}},
 		})
@@ -127,7 +129,7 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 		res := sarifResult{RuleID: f.Code, RuleIndex: index[f.Code], Level: sarifLevel(f.Severity),
 			Message:             sarifText{f.Message + ". " + f.Browser},
 			Locations:           []sarifLocation{r.location(f.URL, nil)},
-			PartialFingerprints: fingerprint(f.Code, f.URL, f.Message),
+			PartialFingerprints: fingerprint(f.Code, pathOf(f.URL), f.Message),
 			Properties:          map[string]any{"url": f.URL, "fix": f.Fix},
 		}
 		if len(f.Evidence) > 0 {
@@ -147,7 +149,7 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 			Message: sarifText{"The service answers otherwise than the policy in region " + d.Region +
 				" (the policy: " + d.Verdict + "); differs: " + strings.Join(d.Differs, ", ")},
 			Locations:           []sarifLocation{r.location(d.URL, at)},
-			PartialFingerprints: fingerprint("P201", d.URL, d.Region),
+			PartialFingerprints: fingerprint("P201", pathOf(d.URL), d.Region),
 			Properties:          map[string]any{"url": d.URL, "region": d.Region, "differs": d.Differs, "policy": toJSONAnswer(d.Policy)},
 		}
 		res.WebRequest, res.WebResponse = webExchange(d.URL, d.Probe)
@@ -185,11 +187,34 @@ func (r *Report) location(rawURL string, at *Position) sarifLocation {
 	if u, err := url.Parse(rawURL); err == nil {
 		uri = strings.ReplaceAll(u.Host, ":", "_") + (&url.URL{Path: u.Path}).EscapedPath()
 	}
-	return sarifLocation{PhysicalLocation: sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: uri}}}
+	return sarifLocation{PhysicalLocation: sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: uri},
+		Region: &sarifRegion{StartLine: 1}}}
+}
+
+// pascalCase returns a rule's title as one identifier: "any origin is
+// trusted" becomes "AnyOriginIsTrusted".
+func pascalCase(title string) string {
+	var b strings.Builder
+	for _, w := range strings.FieldsFunc(title, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) {
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String()
+}
+
+// pathOf returns the path of a URL.
+func pathOf(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Path
+	}
+	return rawURL
 }
 
 // fingerprint returns a result's partial fingerprint: a hash of what
-// identifies it across runs.
+// identifies it across runs (the code, the path, the message or region,
+// not the host, so that a service moved to another port or host keeps its
+// alerts).
 func fingerprint(parts ...string) map[string]string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return map[string]string{"corsfmtProbe/v1": hex.EncodeToString(sum[:16])}
