@@ -28,7 +28,7 @@ type command func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 
 // subcommands maps a first argument to the subcommand it selects. Any other first argument is a flag or a path,
 // for the formatter: a file named eval is formatted as ./eval.
-var subcommands = map[string]command{"eval": runEval, "lint": runLint, "test": runTest}
+var subcommands = map[string]command{"eval": runEval, "lint": runLint, "test": runTest, "probe": runProbe}
 
 // run runs corsfmt with the given arguments, those after the program name,
 // and returns the exit status.
@@ -60,6 +60,8 @@ Subcommands, selected by the first argument:
   corsfmt eval [-policy NAME] [-profile P] [-explain] FILE.cors
   corsfmt lint [-json] [-profile P] [path ...]
   corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+  corsfmt probe [-site ORIGIN] [-paths P,...] [-policy FILE.cors [-policy-name N] [-profile P]]
+                [-json | -sarif] [-budget N] [-rate R] [-timeout D] [-methods M,...] URL
 `
 
 // runFormat formats the files, directories or standard input that args
