@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -133,5 +136,26 @@ func checkSARIF(t *testing.T, b []byte) {
 				t.Errorf("location %q is not a relative path", uri)
 			}
 		}
+	}
+}
+
+// TestEveryCodeInSpec checks that SPEC.md has a section for every code the
+// probe reports, and no section for a code it does not.
+func TestEveryCodeInSpec(t *testing.T) {
+	spec, err := os.ReadFile(filepath.Join("..", "SPEC.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := regexp.MustCompile(`(?m)^#### (P\d{3}) — `).FindAllStringSubmatch(string(spec), -1)
+	var got []string
+	for _, m := range documented {
+		got = append(got, m[1])
+	}
+	var want []string
+	for _, c := range probe.Codes {
+		want = append(want, c.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("SPEC.md documents %q, the probe reports %q", got, want)
 	}
 }
