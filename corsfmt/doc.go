@@ -24,6 +24,7 @@
 //	corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
 //	corsfmt lint [-json] [-profile P] [path ...]
 //	corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+//	corsfmt probe [flags] URL
 //	corsfmt help [TOPIC]
 //	corsfmt version
 //	corsfmt completion bash|zsh|fish
@@ -52,6 +53,7 @@
 //	  corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
 //	  corsfmt lint [-json] [-profile P] [path ...]
 //	  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+//	  corsfmt probe [flags] URL
 //	  corsfmt help [TOPIC]
 //	  corsfmt version
 //	  corsfmt completion bash|zsh|fish
@@ -121,6 +123,47 @@
 //	  -update
 //	    	rewrite the expectations from what the engine answers
 //	  -v	list every case, passed or failed
+//
+// # Probe
+//
+//	usage: corsfmt probe [flags] URL
+//
+//	Probe sends crafted cross-origin requests to the service at URL, and to
+//	each path of -paths, and reports the CORS misconfigurations the answers
+//	show as the lint does (URL: severity: message (CODE)), with the requests
+//	and answers that prove them, what a browser does with them, and the
+//	fix. With -policy it also sends a witness request for every decision
+//	region of the policy and reports each answer that differs from the
+//	engine's. Requests go one at a time, within -budget and -rate, with
+//	no body, and only GET, HEAD and OPTIONS unless -methods says more; no
+//	redirect is followed. Exit status is 1 when an error is found or an
+//	answer drifts from the policy, 2 on a usage error, a policy that does not
+//	compile, a plan over the budget or a service that does not answer, 0
+//	otherwise.
+//
+//	Flags:
+//	  -budget int
+//	    	the most requests to send; a probe that needs more sends none (default 1000)
+//	  -json
+//	    	print the report as JSON
+//	  -methods methods
+//	    	methods besides GET and HEAD that actual requests may use, comma-separated
+//	  -paths paths
+//	    	more paths to probe, comma-separated or the flag repeated
+//	  -policy FILE.cors
+//	    	the policy FILE.cors the service should follow: check every decision region for drift
+//	  -policy-name string
+//	    	the policy of the file, when it has several
+//	  -profile string
+//	    	the profile to compile the policy for, such as dev
+//	  -rate float
+//	    	requests per second at most (default 10)
+//	  -sarif
+//	    	print the report as SARIF 2.1.0, for code-scanning uploads
+//	  -site origin
+//	    	the origin the crafted origins are derived from: one the service trusts (default the URL's origin)
+//	  -timeout duration
+//	    	for each request, connection and answer included (default 10s)
 //
 // # Help
 //
