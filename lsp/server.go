@@ -87,24 +87,24 @@ func (s *Server) logMessage(msg string) {
 // handlers are the server's methods by name; a nil params means a
 // notification.
 var handlers = map[string]func(s *Server, ctx context.Context, params json.RawMessage) (any, error){
-	"initialize":                  (*Server).initialize,
-	"initialized":                 ignore,
-	"shutdown":                    (*Server).shutdown,
-	"exit":                        (*Server).exit,
-	"textDocument/didOpen":        (*Server).didOpen,
-	"textDocument/didChange":      (*Server).didChange,
-	"textDocument/didClose":       (*Server).didClose,
-	"textDocument/didSave":        ignore,
-	"textDocument/formatting":     (*Server).formatting,
-	"textDocument/hover":          (*Server).hover,
-	"textDocument/definition":     (*Server).definition,
-	"textDocument/references":     (*Server).references,
-	"textDocument/documentSymbol": (*Server).documentSymbol,
-	"textDocument/completion":     (*Server).completion,
-	"textDocument/codeAction":     (*Server).codeAction,
+	"initialize":                       (*Server).initialize,
+	"initialized":                      ignore,
+	"shutdown":                         (*Server).shutdown,
+	"exit":                             (*Server).exit,
+	"textDocument/didOpen":             (*Server).didOpen,
+	"textDocument/didChange":           (*Server).didChange,
+	"textDocument/didClose":            (*Server).didClose,
+	"textDocument/didSave":             ignore,
+	"textDocument/formatting":          (*Server).formatting,
+	"textDocument/hover":               (*Server).hover,
+	"textDocument/definition":          (*Server).definition,
+	"textDocument/references":          (*Server).references,
+	"textDocument/documentSymbol":      (*Server).documentSymbol,
+	"textDocument/completion":          (*Server).completion,
+	"textDocument/codeAction":          (*Server).codeAction,
 	"workspace/didChangeConfiguration": ignore,
-	"$/cancelRequest":             ignore, // requests are answered in order, quickly
-	"$/setTrace":                  ignore,
+	"$/cancelRequest":                  ignore, // requests are answered in order, quickly
+	"$/setTrace":                       ignore,
 }
 
 func ignore(*Server, context.Context, json.RawMessage) (any, error) { return nil, nil }
