@@ -26,6 +26,8 @@ type client struct {
 	code   int
 	err    error
 	stdDir string
+
+	published map[protocol.DocumentURI][]protocol.PublishDiagnosticsParams
 }
 
 type response struct {
@@ -45,7 +47,8 @@ func start(t *testing.T) *client {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	c := &client{t: t, w: jsonrpc.NewWriter(inW), in: inW, calls: map[string]chan response{},
-		notes: make(chan note, 1000), done: make(chan struct{}), stdDir: t.TempDir()}
+		notes: make(chan note, 1000), done: make(chan struct{}), stdDir: t.TempDir(),
+		published: map[protocol.DocumentURI][]protocol.PublishDiagnosticsParams{}}
 	go func() {
 		c.code, c.err = Serve(context.Background(), inR, outW, Options{Version: "test", StdDir: c.stdDir})
 		outW.Close()
@@ -171,11 +174,18 @@ func (c *client) initialize(encodings ...string) protocol.InitializeResult {
 }
 
 // diagnostics waits for the diagnostics of a document at a version,
-// skipping earlier ones and other notifications.
+// skipping its earlier ones; those of other documents are kept for later.
 func (c *client) diagnostics(uri protocol.DocumentURI, version int32) []protocol.Diagnostic {
 	c.t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
+		for len(c.published[uri]) > 0 {
+			p := c.published[uri][0]
+			c.published[uri] = c.published[uri][1:]
+			if p.Version != nil && *p.Version == version {
+				return p.Diagnostics
+			}
+		}
 		select {
 		case n, ok := <-c.notes:
 			if !ok {
@@ -186,9 +196,7 @@ func (c *client) diagnostics(uri protocol.DocumentURI, version int32) []protocol
 			}
 			var p protocol.PublishDiagnosticsParams
 			json.Unmarshal(n.Params, &p)
-			if p.URI == uri && p.Version != nil && *p.Version == version {
-				return p.Diagnostics
-			}
+			c.published[p.URI] = append(c.published[p.URI], p)
 		case <-timeout:
 			c.t.Fatalf("no diagnostics for %s version %d", uri, version)
 		}
