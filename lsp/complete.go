@@ -41,6 +41,7 @@ type cursor struct {
 	prev    *token   // the one before it
 	decls   bool     // a declaration came before: imports are no longer allowed
 	setKind string   // in a set declaration, its kind
+	setName string   // and its name
 }
 
 func (s *Server) completion(_ context.Context, params json.RawMessage) (any, error) {
@@ -52,18 +53,41 @@ func (s *Server) completion(_ context.Context, params json.RawMessage) (any, err
 	if err != nil {
 		return nil, err
 	}
-	off := d.offset(s.enc, p.Position)
-	var items []protocol.CompletionItem
-	switch d.kind {
-	case kindPolicy:
-		items = s.completePolicy(d, off)
-	case kindFixtures:
-		items = completeFixtures(d.text, off)
-	}
+	items := s.complete(d, d.offset(s.enc, p.Position))
 	if items == nil {
 		items = []protocol.CompletionItem{}
 	}
 	return protocol.CompletionList{Items: items}, nil
+}
+
+// complete returns what may be typed at offset off of a document.
+func (s *Server) complete(d *document, off int) []protocol.CompletionItem {
+	switch {
+	case inComment(d.text, off):
+	case d.kind == kindPolicy:
+		return s.completePolicy(d, off)
+	case d.kind == kindFixtures:
+		return completeFixtures(d.text, off)
+	}
+	return nil
+}
+
+// inComment reports whether offset off is inside a comment: after a "#"
+// that no string holds, on its line.
+func inComment(text string, off int) bool {
+	start := strings.LastIndexByte(text[:off], '\n') + 1
+	quoted := false
+	for i := start; i < off; i++ {
+		switch text[i] {
+		case '"':
+			quoted = !quoted
+		case '#':
+			if !quoted {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // readCursor reads the context of offset off from the tokens before it.
@@ -97,9 +121,12 @@ func readCursor(toks []token, off int) (c cursor, word *token) {
 			if len(c.blocks) == 0 && t.text != "import" && t.text != "cors" && t.text != "fixtures" {
 				c.decls = true
 			}
-			c.setKind = ""
+			c.setKind, c.setName = "", ""
 			if len(c.blocks) == 0 && (t.text == "origins" || t.text == "methods" || t.text == "headers") {
 				c.setKind = t.text
+				if i+1 < len(toks) && toks[i+1].kind == tIdent {
+					c.setName = toks[i+1].text
+				}
 			}
 		}
 	}
@@ -243,7 +270,7 @@ func (s *Server) setItems(d *document, off int, c cursor, inner, module string) 
 	sets, imports := declaredSets(d.text)
 	if module == "" {
 		for _, st := range sets {
-			if st.kind == kind && st.name != "" {
+			if st.kind == kind && st.name != "" && st.name != c.setName {
 				items = append(items, protocol.CompletionItem{Label: st.name, Kind: protocol.CompletionVariable, Detail: st.kind + " set"})
 			}
 		}
