@@ -51,15 +51,17 @@ test("golden tokens of the SPEC.md snippets", () => {
   const spec = fs.readFileSync(path.join(repo, "SPEC.md"), "utf8").split("\n");
   const out = [];
   for (let i = 0; i < spec.length; i++) {
-    if (spec[i] !== "```") continue;
+    if (!spec[i].startsWith("```")) continue;
     const start = i + 1;
     let end = start;
     while (end < spec.length && !spec[end].startsWith("```")) end++;
+    const tagged = spec[i] !== "```";
+    i = end; // past the closing fence
+    if (tagged) continue;
     const text = spec.slice(start, end).join("\n");
     const g = /^\s*(#.*\n\s*)*fixtures\b/.test(text) ? fixtures : cors;
     out.push(`=== SPEC.md:${start + 1} (${g === cors ? "cors" : "fixtures"})`);
     out.push(render(g, text));
-    i = end;
   }
   assert.ok(out.length >= 20, `only ${out.length / 2} snippets found in SPEC.md`);
   golden("spec-snippets.golden", out.join("\n"));
