@@ -3,7 +3,6 @@ package lsp
 import (
 	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/corspolicy/cors/lang"
 )
@@ -252,20 +251,4 @@ func kindOfList(n lang.Node) string {
 		}
 	}
 	return ""
-}
-
-// describeValues joins the values of a list for a person: at most n.
-func describeValues(vals []setValue, n int) string {
-	var b strings.Builder
-	for i, v := range vals {
-		if i == n {
-			b.WriteString(", ...")
-			break
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(v.text)
-	}
-	return b.String()
 }

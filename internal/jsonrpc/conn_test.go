@@ -43,8 +43,8 @@ func echo(ctx context.Context, req *Request) (any, error) {
 	case "plain-error":
 		return nil, errors.New("plain")
 	case "panic":
-		var m map[string]int
-		m["x"] = 1 // a nil map: panics
+		var p *Request
+		_ = p.Method // a nil pointer: panics
 	case "nothing":
 		return nil, nil
 	}
@@ -75,7 +75,7 @@ func TestConnAnswers(t *testing.T) {
 		`{"jsonrpc":"2.0","id":1,"result":{"a":[1,2]}}`,
 		`{"jsonrpc":"2.0","id":"s","error":{"code":-32803,"message":"failed as asked"}}`,
 		`{"jsonrpc":"2.0","id":2,"error":{"code":-32603,"message":"plain"}}`,
-		`{"jsonrpc":"2.0","id":3,"error":{"code":-32603,"message":"internal error in panic: assignment to entry in nil map"}}`,
+		`{"jsonrpc":"2.0","id":3,"error":{"code":-32603,"message":"internal error in panic: runtime error: invalid memory address or nil pointer dereference"}}`,
 		`{"jsonrpc":"2.0","id":4,"result":null}`,
 		`{"jsonrpc":"2.0","id":5,"error":{"code":-32601,"message":"no method unknown"}}`,
 		`{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"message is not JSON: invalid character 'o' in literal null (expecting 'u')"}}`,
