@@ -152,7 +152,7 @@ func (d *document) offset(enc encoding, p protocol.Position) int {
 	want := int(p.Character)
 	if enc == protocol.UTF8 {
 		off := min(start+want, end)
-		for off > start && !utf8.RuneStart(d.text[off]) {
+		for off > start && off < len(d.text) && !utf8.RuneStart(d.text[off]) {
 			off--
 		}
 		return off
