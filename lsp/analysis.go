@@ -19,7 +19,8 @@ import (
 // tree or its syntax errors, and for a policy its compile errors and lint
 // findings by build, for a fixture file its failing cases.
 type analysis struct {
-	tooLarge int // the size of a document over lang.MaxFileSize, else 0
+	tooLarge int    // the size of a document over lang.MaxFileSize, else 0
+	lost     string // why the server does not know the document's text
 
 	file     *lang.File        // a policy that parses
 	fixtures *lang.FixtureFile // a fixture file that parses
@@ -58,7 +59,10 @@ func (d *document) analyze() *analysis {
 }
 
 func (s *Server) analyze(d *document) *analysis {
-	a := &analysis{}
+	a := &analysis{lost: d.lost}
+	if d.lost != "" {
+		return a
+	}
 	if n := max(len(d.text), d.dropped); n > lang.MaxFileSize {
 		a.tooLarge = n
 		return a

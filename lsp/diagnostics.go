@@ -80,6 +80,10 @@ const (
 func (s *Server) diagnostics(d *document) []protocol.Diagnostic {
 	a := d.analyze()
 	out := []protocol.Diagnostic{}
+	if a.lost != "" {
+		return append(out, protocol.Diagnostic{Range: d.rangeOf(s.enc, 0, 0), Severity: protocol.SeverityError, Source: sourceSyntax,
+			Message: "the server lost track of this document (" + a.lost + "); close and open it again"})
+	}
 	if a.tooLarge > 0 {
 		return append(out, protocol.Diagnostic{
 			Range: d.rangeOf(s.enc, 0, 0), Severity: protocol.SeverityError, Code: lang.CodeTooLarge, Source: sourceSyntax,

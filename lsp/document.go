@@ -39,6 +39,9 @@ type document struct {
 	// dropped is the size of a text too large to keep (over
 	// maxRetained), which text then does not hold.
 	dropped int
+	// lost says why the server no longer knows the text, after a change
+	// it could not apply; a change of the whole text mends it.
+	lost string
 
 	once  sync.Once
 	ready atomic.Pointer[analysis] // the analysis, once computed
@@ -67,7 +70,7 @@ func newDocument(srv *Server, uri protocol.DocumentURI, version int32, text stri
 // has changed.
 func (d *document) fresh() *document {
 	return &document{uri: d.uri, path: d.path, name: d.name, kind: d.kind, version: d.version, text: d.text, lines: d.lines,
-		dropped: d.dropped, srv: d.srv}
+		dropped: d.dropped, lost: d.lost, srv: d.srv}
 }
 
 // uriPath returns the path of a file: URI, or "" for any other URI.
@@ -180,13 +183,13 @@ func (d *document) rangeOf(enc encoding, from, to int) protocol.Range {
 func (d *document) withChanges(enc encoding, version int32, changes []protocol.TextDocumentContentChangeEvent) (*document, error) {
 	text := d.text
 	cur := d
-	known := d.dropped == 0
+	known := d.dropped == 0 && d.lost == ""
 	for i, c := range changes {
 		if c.Range == nil {
 			text, known = c.Text, true
 		} else {
 			if !known {
-				return nil, fmt.Errorf("the document's text was over %d bytes and was not kept; a change of a range cannot apply", maxRetained)
+				return nil, fmt.Errorf("the server does not hold the document's text; a change of a range cannot apply")
 			}
 			if i > 0 {
 				cur = &document{text: text, lines: lineStarts(text)}
@@ -198,7 +201,9 @@ func (d *document) withChanges(enc encoding, version int32, changes []protocol.T
 			text = text[:from] + c.Text + text[to:]
 		}
 		if len(text) > maxRetained {
-			return nil, fmt.Errorf("document grew past %d bytes", maxRetained)
+			nd := newDocument(d.srv, d.uri, version, "")
+			nd.dropped = len(text)
+			return nd, nil
 		}
 	}
 	return newDocument(d.srv, d.uri, version, text), nil

@@ -78,6 +78,12 @@ func TestIncrementalChanges(t *testing.T) {
 	if err != nil || nd.text != "z" {
 		t.Errorf("got %q, %v", nd.text, err)
 	}
+	// A document that grows past what is kept keeps only its size.
+	huge := rng(0, 0, 0, 0)
+	nd, err = d.withChanges(protocol.UTF16, 5, []protocol.TextDocumentContentChangeEvent{{Range: &huge, Text: strings.Repeat("#", maxRetained)}})
+	if err != nil || nd.text != "" || nd.dropped != maxRetained+len(d.text) {
+		t.Errorf("a document past the limit: %d bytes kept, size %d, %v", len(nd.text), nd.dropped, err)
+	}
 	// A range that ends before it starts is refused.
 	bad := rng(1, 5, 0, 0)
 	if _, err := d.withChanges(protocol.UTF16, 4, []protocol.TextDocumentContentChangeEvent{{Range: &bad, Text: ""}}); err == nil {

@@ -201,6 +201,8 @@ func (s *Server) doc(uri protocol.DocumentURI) (*document, error) {
 	switch {
 	case d == nil:
 		return nil, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "document %s is not open", uri)
+	case d.lost != "":
+		return nil, jsonrpc.Errorf(jsonrpc.CodeRequestFailed, "document %s: %s; close and open it again", uri, d.lost)
 	case max(len(d.text), d.dropped) > lang.MaxFileSize:
 		return nil, jsonrpc.Errorf(jsonrpc.CodeRequestFailed, "document %s is %d bytes, over the limit of %d", uri, max(len(d.text), d.dropped), lang.MaxFileSize)
 	}
@@ -254,10 +256,10 @@ func (s *Server) didChange(_ context.Context, params json.RawMessage) (any, erro
 	}
 	d, err := old.withChanges(s.enc, p.TextDocument.Version, p.ContentChanges)
 	if err != nil {
-		// The text can no longer be followed: keep the size only, until
-		// a change sends the whole text again.
+		// The text can no longer be followed: say so, until a change
+		// sends the whole text again.
 		d = newDocument(s, old.uri, p.TextDocument.Version, "")
-		d.dropped = max(old.dropped, len(old.text)+1)
+		d.lost = err.Error()
 		s.put(d)
 		return nil, fmt.Errorf("%s: %v", old.uri, err)
 	}

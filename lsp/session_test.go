@@ -368,3 +368,28 @@ func TestExitWithoutShutdown(t *testing.T) {
 
 var _ = json.Marshal
 var _ = slices.Contains[[]string]
+
+// TestLostText checks that a change the server cannot apply is said in a
+// diagnostic and mended by a change of the whole text.
+func TestLostText(t *testing.T) {
+	c := start(t)
+	c.initialize()
+	uri := protocol.DocumentURI("file:///tmp/lost.cors")
+	c.open(uri, "cors 1\n")
+	c.diagnostics(uri, 1)
+	change(c, uri, 2, rng(0, 5, 0, 1), "x") // ends before it starts
+	if d := c.diagnostics(uri, 2); len(d) != 1 || !strings.HasPrefix(d[0].Message, "the server lost track of this document") {
+		t.Errorf("after a bad change: %+v", d)
+	}
+	if e := c.callErr("textDocument/hover", at(uri, 0, 0)); e.Code != jsonrpc.CodeRequestFailed {
+		t.Errorf("hover on a lost document: %v", e)
+	}
+	c.notify("textDocument/didChange", protocol.DidChangeTextDocumentParams{
+		TextDocument:   protocol.VersionedTextDocumentIdentifier{URI: uri, Version: 3},
+		ContentChanges: []protocol.TextDocumentContentChangeEvent{{Text: "cors 1\n\npolicy api {\n}\n"}},
+	})
+	if d := c.diagnostics(uri, 3); len(d) != 0 {
+		t.Errorf("after the whole text: %+v", d)
+	}
+	c.shutdown()
+}

@@ -50,7 +50,12 @@ test("no golden file without its example", () => {
 test("golden tokens of the SPEC.md snippets", () => {
   const spec = fs.readFileSync(path.join(repo, "SPEC.md"), "utf8").split("\n");
   const out = [];
+  // Snippets are named by the section they are in, not by line, so that
+  // prose added above them changes no golden file.
+  let heading = "";
+  const seen = {};
   for (let i = 0; i < spec.length; i++) {
+    if (/^#+ /.test(spec[i])) heading = spec[i].replace(/^#+ /, "");
     if (!spec[i].startsWith("```")) continue;
     const start = i + 1;
     let end = start;
@@ -60,7 +65,8 @@ test("golden tokens of the SPEC.md snippets", () => {
     if (tagged) continue;
     const text = spec.slice(start, end).join("\n");
     const g = /^\s*(#.*\n\s*)*fixtures\b/.test(text) ? fixtures : cors;
-    out.push(`=== SPEC.md:${start + 1} (${g === cors ? "cors" : "fixtures"})`);
+    seen[heading] = (seen[heading] || 0) + 1;
+    out.push(`=== SPEC.md, ${heading}, snippet ${seen[heading]} (${g === cors ? "cors" : "fixtures"})`);
     out.push(render(g, text));
   }
   assert.ok(out.length >= 20, `only ${out.length / 2} snippets found in SPEC.md`);
