@@ -14,7 +14,7 @@ import (
 // Keywords by where a statement can start.
 var (
 	topKeywords     = []string{"import", "origins", "methods", "headers", "policy"}
-	policyKeywords  = []string{"allow", "deny", "profile"}
+	policyKeywords  = []string{"allow", "deny", "profile", "dev-profiles"}
 	profileKeywords = []string{"allow", "deny"}
 	clauseKeywords  = []string{"paths", "methods", "headers", "expose", "credentials", "max-age", "private-network", "preflight-status"}
 	denyClauses     = []string{"paths", "methods"}

@@ -49,9 +49,9 @@ policy api {
 }
 `)
 	want := []string{
-		"3:10-3:33 S105 http://localhost:3000 is a local origin, outside a dev profile: any program on a visitor's machine can serve it\nfix: move the rule into a profile dev block",
+		"3:10-3:33 S105 http://localhost:3000 is a local origin, outside a development build: any program on a visitor's machine can serve it\nfix: move the rule into a profile block, and name that profile in the policy's dev-profiles",
 		"6:14-6:18 S103 the null origin is allowed: sandboxed iframes, file: pages and some redirects send it, so any site can\nfix: name the origins that need access\nbuilds: dev, staging",
-		"10:14-10:31 S105 http://10.0.0.1 is a local origin, outside a dev profile: any program on a visitor's machine can serve it\nfix: move the rule into a profile dev block\nbuild: staging",
+		"10:14-10:31 S105 http://10.0.0.1 is a local origin, outside a development build: any program on a visitor's machine can serve it\nfix: name staging in the policy's dev-profiles if that is a development build\nbuild: staging",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

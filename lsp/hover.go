@@ -343,8 +343,9 @@ func (s *Server) ruleHover(a *analysis, r *lang.Rule) string {
 		}
 		line("preflight status", strconv.Itoa(status))
 		if others := overlapping(table, rule); len(others) > 0 {
-			fmt.Fprintf(&b, "\nGrants combine with the allow %s at %s where their origins and paths meet (SPEC.md, Semantics).",
-				plural(len(others), "rule", "rules"), strings.Join(others, ", "))
+			fmt.Fprintf(&b, "\nThe allow %s at %s also %s some of its origins and paths. A request is allowed when one rule grants all of it; "+
+				"where several do, the answer combines their grants (SPEC.md, Semantics).",
+				plural(len(others), "rule", "rules"), strings.Join(others, ", "), plural(len(others), "covers", "cover"))
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")

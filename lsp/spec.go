@@ -5,42 +5,15 @@ import (
 	"sync"
 
 	cors "github.com/corspolicy/cors"
+	"github.com/corspolicy/cors/internal/specdoc"
 )
 
 // SPEC.md is the contract; hover quotes it rather than saying the same
-// things in other words. The few functions here find a section by its
-// heading and a paragraph or a table row in it. (A package to extract
-// SPEC.md's sections is being written elsewhere; until it lands, this is
-// what the server needs of it, and no more.)
-
-// specSection returns the body of the section whose heading is heading,
-// up to the next heading of the same or a higher level. Lines inside code
-// blocks are never headings.
-func specSection(spec, heading string) string {
-	lines := strings.Split(spec, "\n")
-	level, start := 0, -1
-	fence := false
-	for i, l := range lines {
-		if strings.HasPrefix(l, "```") {
-			fence = !fence
-			continue
-		}
-		if fence || !strings.HasPrefix(l, "#") {
-			continue
-		}
-		n := len(l) - len(strings.TrimLeft(l, "#"))
-		if start >= 0 && n <= level {
-			return strings.Join(lines[start:i], "\n")
-		}
-		if start < 0 && strings.TrimSpace(l[n:]) == heading {
-			level, start = n, i+1
-		}
-	}
-	if start < 0 {
-		return ""
-	}
-	return strings.Join(lines[start:], "\n")
-}
+// things in other words. Package specdoc finds a section by its heading;
+// a keyword's meaning depends on where it stands (headers declares a set
+// at the top level and grants request headers in a rule), so the table
+// below names, for each keyword in each context, the paragraph or the
+// table row of a section that explains it.
 
 // blocks splits a section into its paragraphs, tables and code blocks.
 func blocks(section string) []string {
@@ -77,8 +50,8 @@ func blocks(section string) []string {
 
 // specParagraph returns the first prose paragraph of a section that
 // starts with prefix (any prose paragraph when prefix is ""), on one line.
-func specParagraph(spec, heading, prefix string) string {
-	for _, b := range blocks(specSection(spec, heading)) {
+func specParagraph(doc *specdoc.Doc, heading, prefix string) string {
+	for _, b := range blocks(sectionBody(doc, heading)) {
 		if strings.HasPrefix(b, "```") || strings.HasPrefix(b, "|") || strings.HasPrefix(b, "<!--") {
 			continue
 		}
@@ -92,8 +65,8 @@ func specParagraph(spec, heading, prefix string) string {
 // specRow returns the row of a table of a section whose first cell is
 // first, as "first: cell; header: cell; ...", naming each later cell by
 // its column's header.
-func specRow(spec, heading, first string) string {
-	for _, b := range blocks(specSection(spec, heading)) {
+func specRow(doc *specdoc.Doc, heading, first string) string {
+	for _, b := range blocks(sectionBody(doc, heading)) {
 		if !strings.HasPrefix(b, "|") {
 			continue
 		}
@@ -116,6 +89,16 @@ func specRow(spec, heading, first string) string {
 		}
 	}
 	return ""
+}
+
+// sectionBody returns the text under a heading, without the heading line.
+func sectionBody(doc *specdoc.Doc, heading string) string {
+	sec, ok := doc.Section(heading)
+	if !ok {
+		return ""
+	}
+	_, body, _ := strings.Cut(sec.Text, "\n")
+	return body
 }
 
 func cells(row string) []string {
@@ -147,6 +130,7 @@ var keywordDocs = map[string]keywordDoc{
 	"headers@SetDecl":               {heading: "Named sets"},
 	"policy@Policy":                 {heading: "Policies"},
 	"profile@Profile":               {heading: "Profiles"},
+	"dev-profiles@DevProfiles":      {heading: "Profiles", prefix: "`dev-profiles` says"},
 	"allow@Rule":                    {heading: "Semantics", prefix: "**Allowed**"},
 	"deny@Rule":                     {heading: "Semantics", prefix: "**Allowed**"},
 	"paths@ListClause":              {heading: "Clauses", prefix: "**Paths**"},
@@ -170,7 +154,7 @@ var (
 // or "".
 func keywordMeaning(key string) string {
 	keywordOnce.Do(func() {
-		spec := cors.Spec()
+		spec := specdoc.Parse(cors.Spec())
 		keywordText = map[string]string{}
 		for k, doc := range keywordDocs {
 			if doc.row != "" {

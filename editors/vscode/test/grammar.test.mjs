@@ -111,6 +111,8 @@ test("references to modules, keywords as values, silences", () => {
   assert.deepEqual(scopesOf(cors, silence, "corsfmt:ignore"), ["comment.line.number-sign.cors", "keyword.other.directive.ignore.cors"]);
   assert.deepEqual(scopesOf(cors, silence, "S103"), ["comment.line.number-sign.cors", "constant.other.diagnostic-code.cors"]);
   assert.deepEqual(scopesOf(cors, '    profile dev, staging {', "staging"), ["entity.name.tag.profile.cors"]);
+  assert.deepEqual(scopesOf(cors, "    dev-profiles dev, local", "dev-profiles"), ["storage.type.dev-profiles.cors"]);
+  assert.deepEqual(scopesOf(cors, "    dev-profiles dev, local", "local"), ["entity.name.tag.profile.cors"]);
 });
 
 test("fixture files: request line, headers, expectations", () => {
