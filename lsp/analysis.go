@@ -154,7 +154,8 @@ func lintBuilds(f *lang.File, imp lang.Importer, profiles []string) []finding {
 }
 
 // withoutProfiles returns a copy of f whose policies have no profile
-// blocks: the rules of a build without a profile.
+// blocks, and so no dev-profiles either (it may only name profiles that
+// blocks name): the rules of a build without a profile.
 func withoutProfiles(f *lang.File) *lang.File {
 	g := *f
 	g.Decls = make([]lang.Decl, len(f.Decls))
@@ -167,7 +168,9 @@ func withoutProfiles(f *lang.File) *lang.File {
 		q := *p
 		q.Items = nil
 		for _, it := range p.Items {
-			if _, isProfile := it.(*lang.Profile); !isProfile {
+			switch it.(type) {
+			case *lang.Profile, *lang.DevProfiles:
+			default:
 				q.Items = append(q.Items, it)
 			}
 		}

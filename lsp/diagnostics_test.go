@@ -1,9 +1,12 @@
 package lsp
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/corspolicy/cors/internal/goldentest"
 	"github.com/corspolicy/cors/lsp/protocol"
 	"github.com/google/go-cmp/cmp"
 )
@@ -32,11 +35,14 @@ func itoa(n uint32) string {
 }
 
 // A finding that only some builds have says which; one that every build
-// has says nothing more.
+// has says nothing more. dev-profiles names a profile that the build
+// without a profile has no block of: that build must not report it.
 func TestFindingBuilds(t *testing.T) {
 	got := diagnose(t, `cors 1
 
 policy api {
+    dev-profiles dev
+
     allow "http://localhost:3000"
 
     profile dev, staging {
@@ -49,9 +55,9 @@ policy api {
 }
 `)
 	want := []string{
-		"3:10-3:33 S105 http://localhost:3000 is a local origin, outside a development build: any program on a visitor's machine can serve it\nfix: move the rule into a profile block, and name that profile in the policy's dev-profiles",
-		"6:14-6:18 S103 the null origin is allowed: sandboxed iframes, file: pages and some redirects send it, so any site can\nfix: name the origins that need access\nbuilds: dev, staging",
-		"10:14-10:31 S105 http://10.0.0.1 is a local origin, outside a development build: any program on a visitor's machine can serve it\nfix: name staging in the policy's dev-profiles if that is a development build\nbuild: staging",
+		"5:10-5:33 S105 http://localhost:3000 is a local origin, outside a development build: any program on a visitor's machine can serve it\nfix: move the rule into a profile block, and name that profile in the policy's dev-profiles",
+		"8:14-8:18 S103 the null origin is allowed: sandboxed iframes, file: pages and some redirects send it, so any site can\nfix: name the origins that need access\nbuilds: dev, staging",
+		"12:14-12:31 S105 http://10.0.0.1 is a local origin, outside a development build: any program on a visitor's machine can serve it\nfix: name staging in the policy's dev-profiles if that is a development build\nbuild: staging",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -77,5 +83,37 @@ func TestErrorInModule(t *testing.T) {
 		diags[0].Message != `in shared.cors: invalid origin "https://a.example/": an origin has no trailing slash; remove it` ||
 		len(diags[0].RelatedInformation) != 1 || diags[0].RelatedInformation[0].Location.Range != rng(2, 30, 2, 32) {
 		t.Errorf("got %+v", diags)
+	}
+}
+
+// The examples are clean for corsfmt lint and corsfmt test (CI checks
+// it), so the editor must show nothing on them either: every build of
+// every policy, and every fixture file with its policy open.
+func TestExamplesHaveNoDiagnostics(t *testing.T) {
+	s := &Server{docs: map[protocol.DocumentURI]*document{}, enc: protocol.UTF8}
+	var fixtures []*document
+	for _, pattern := range []string{"../examples/*.cors", "../examples/*.fixtures"} {
+		for _, path := range goldentest.Glob(t, pattern) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			abs, _ := filepath.Abs(path)
+			d := newDocument(s, fileURI(abs), 1, string(src))
+			s.docs[d.uri] = d
+			if d.kind == kindFixtures {
+				fixtures = append(fixtures, d)
+			}
+		}
+	}
+	for _, d := range s.docs {
+		if diags := s.diagnostics(d); len(diags) != 0 {
+			t.Errorf("%s: %+v", filepath.Base(d.path), diags)
+		}
+	}
+	for _, d := range fixtures {
+		if d.analyze().policy == nil {
+			t.Errorf("%s: its policy was not found among the open documents", filepath.Base(d.path))
+		}
 	}
 }
