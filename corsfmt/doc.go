@@ -25,6 +25,7 @@
 //	corsfmt lint [-json] [-profile P] [path ...]
 //	corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
 //	corsfmt probe [flags] URL
+//	corsfmt lsp
 //	corsfmt help [TOPIC]
 //	corsfmt version
 //	corsfmt completion bash|zsh|fish
@@ -54,6 +55,7 @@
 //	  corsfmt lint [-json] [-profile P] [path ...]
 //	  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
 //	  corsfmt probe [flags] URL
+//	  corsfmt lsp
 //	  corsfmt help [TOPIC]
 //	  corsfmt version
 //	  corsfmt completion bash|zsh|fish
@@ -164,6 +166,17 @@
 //	    	the origin the crafted origins are derived from: one the service trusts (default the URL's origin)
 //	  -timeout duration
 //	    	for each request, connection and answer included (default 10s)
+//
+// # Lsp
+//
+//	usage: corsfmt lsp
+//
+//	Lsp runs the language server of .cors and .fixtures files, speaking the
+//	Language Server Protocol over standard input and output, for an editor
+//	to start. It exits when the editor sends exit: with status 0 after a
+//	shutdown request, 1 otherwise.
+//
+//	Flags:
 //
 // # Help
 //
