@@ -49,6 +49,16 @@ func unknownProfile(owner, name string, declared []string) string {
 // Names returns the names of the policies, sorted.
 func (p *Program) Names() []string { return keys(p.policies) }
 
+// Profiles returns the profiles the file's policies declare, sorted.
+func (p *Program) Profiles() []string {
+	var out []string
+	for _, names := range p.profiles {
+		out = append(out, names...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // CompileSource parses and compiles the source of a .cors file.
 func CompileSource(filename string, src []byte, opts Options) (*Program, error) {
 	f, err := lang.Parse(filename, src)
