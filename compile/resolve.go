@@ -235,6 +235,10 @@ func (c *compiler) deref(s *scope, ref *lang.Ref, kind string) ([]item, []item) 
 	}
 	e, ok := target.sets[ref.Name]
 	if !ok {
+		if hint := unquoted(ref, kind); hint != "" {
+			c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined: %s; %s", ref, hint)
+			return nil, nil
+		}
 		c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined: %s%s", ref, suggest(ref.Name, keys(target.sets)))
 		return nil, nil
 	}
@@ -258,6 +262,28 @@ func (c *compiler) deref(s *scope, ref *lang.Ref, kind string) ([]item, []item) 
 	}
 	return e.items, e.dups
 }
+
+// unquoted says how to write a name that is no set but reads as a value
+// written without its quotes: a method in a methods list (GET, PUT), a
+// header name in a headers list (Content-Type). It returns "" for a name
+// that reads as a set's.
+func unquoted(ref *lang.Ref, kind string) string {
+	if ref.Module != "" {
+		return ""
+	}
+	name := ref.Name
+	switch {
+	case kind == "methods" && name == strings.ToUpper(name):
+		return fmt.Sprintf("methods are quoted strings: write %q", name)
+	case kind == "headers" && (strings.Contains(name, "-") && strings.ToLower(name) != name || slices.Contains(commonHeaders, strings.ToLower(name))):
+		return fmt.Sprintf("header names are quoted strings: write %q", name)
+	}
+	return ""
+}
+
+// commonHeaders are header names that have no hyphen, which a list could
+// hold unquoted by mistake.
+var commonHeaders = []string{"authorization", "accept", "cookie", "origin", "range", "traceparent", "tracestate", "baggage", "b3", "etag", "location", "link"}
 
 func keys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

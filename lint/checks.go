@@ -119,7 +119,7 @@ func (l *linter) headers(r *compile.Rule) {
 	}
 	for _, p := range r.Paths {
 		if why := deadPath(p.Text); why != "" {
-			l.add(r, r.Clause("paths"), Warning, CodeDeadPath, "", "path pattern %q can match no request: %s", p.Text, why)
+			l.add(r, r.Clause("paths"), Warning, CodeDeadPath, "write the path as browsers send it, without dot segments or escaped slashes", "path pattern %q can match no request: %s", p.Text, why)
 		}
 	}
 }
