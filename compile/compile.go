@@ -154,6 +154,10 @@ func Resolve(f *lang.File, opts Options) *Resolution {
 			c.deref(s, &lang.Ref{Span: sd.Name.Span, Name: sd.Name.Name}, sd.Kind)
 			continue
 		}
+		if b, ok := d.(*lang.Bundle); ok {
+			c.checkBundle(s, b)
+			continue
+		}
 		lp := d.(*lang.Policy)
 		if prev, dup := seen[lp.Name.Name]; dup {
 			c.errorf(lp.Name.Pos, lp.Name.EndPos, CodeDuplicate, "policy %s is already declared at %d:%d",
@@ -175,7 +179,11 @@ func Resolve(f *lang.File, opts Options) *Resolution {
 	}
 	c.trust(f, res)
 	c.errs.Sort()
-	res.Errors = c.errs
+	// A value of a bundle is checked once for the bundle and once for
+	// each rule that grants it: one report is enough.
+	res.Errors = slices.CompactFunc(c.errs, func(a, b *lang.Error) bool {
+		return a.Pos == b.Pos && a.Code == b.Code && a.Msg == b.Msg
+	})
 	return res
 }
 
@@ -239,6 +247,7 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 		return out
 	}
 	seen := map[string]lang.Node{}
+	var grants *lang.GrantsClause
 	for _, cl := range r.Block.Clauses {
 		kw := clauseKeyword(cl)
 		if prev, dup := seen[kw]; dup {
@@ -248,18 +257,53 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 		}
 		seen[kw] = cl
 		if out.Effect == Deny && kw != "paths" && kw != "methods" {
-			c.errorf(cl.Start(), cl.End(), CodeClause, "a deny rule takes only paths and methods; %s grants, so it belongs in an allow rule", kw)
+			what := kw
+			if kw == "grants" {
+				what = "a bundle"
+			}
+			c.errorf(cl.Start(), cl.End(), CodeClause, "a deny rule takes only paths and methods; %s grants, so it belongs in an allow rule", what)
 			continue
 		}
+		if g, ok := cl.(*lang.GrantsClause); ok {
+			grants = g
+			continue
+		}
+		c.clause(s, cl, out, nil)
+	}
+	// The clauses of the bundle a grants clause names, but those the rule
+	// writes itself: a clause of the rule replaces the bundle's, whole.
+	if grants != nil {
+		if b, bs := c.bundle(s, grants.Bundle); b != nil {
+			out.Grants, out.Bundle = grants, b
+			for _, cl := range b.Block.Clauses {
+				if kw := clauseKeyword(cl); seen[kw] == nil && kw != "paths" && kw != "grants" {
+					via := grants.Bundle
+					if b.Pos.Filename == r.Pos.Filename {
+						via = nil // the value in the bundle is the place to point at
+					}
+					c.clause(bs, cl, out, via)
+				}
+			}
+		}
+	}
+	c.finishRule(r, out)
+	return out
+}
+
+// clause lowers one clause into out, resolving its names in s. via, when
+// set, is the reference in the rule that values from elsewhere (a bundle
+// of another file) are to be pointed at.
+func (c *compiler) clause(s *scope, cl lang.Clause, out *Rule, via *lang.Value) {
+	{
 		switch cl := cl.(type) {
 		case *lang.ListClause:
 			switch cl.Keyword {
 			case "paths":
 				c.paths(s, cl, out)
 			case "methods":
-				c.methods(s, cl, out)
+				c.methods(s, cl, out, via)
 			case "headers", "expose":
-				c.headers(s, cl, out)
+				c.headers(s, cl, out, via)
 			}
 		case *lang.FlagClause:
 			if cl.Keyword == "credentials" {
@@ -287,6 +331,11 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 			}
 		}
 	}
+}
+
+// finishRule fills in what a rule's clauses leave to defaults and checks
+// what only the whole rule can tell.
+func (c *compiler) finishRule(r *lang.Rule, out *Rule) {
 	if out.Effect == Allow && out.Methods == nil && !out.AnyMethod {
 		out.Methods = safelistedMethods
 	}
@@ -302,7 +351,6 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 			}
 		}
 	}
-	return out
 }
 
 func clauseKeyword(c lang.Clause) string {
@@ -313,6 +361,8 @@ func clauseKeyword(c lang.Clause) string {
 		return c.Keyword
 	case *lang.MaxAgeClause:
 		return "max-age"
+	case *lang.GrantsClause:
+		return "grants"
 	default:
 		return "preflight-status"
 	}
@@ -375,7 +425,7 @@ func (c *compiler) paths(s *scope, cl *lang.ListClause, out *Rule) {
 	slices.SortFunc(out.Paths, func(a, b *PathPattern) int { return strings.Compare(a.Text, b.Text) })
 }
 
-func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
+func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule, via *lang.Value) {
 	out.Methods = []string{}
 	items, _ := c.expand(s, cl.Values, "methods")
 	for _, it := range items {
@@ -393,7 +443,7 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
 			c.errorf(it.lit.Pos, it.lit.EndPos, CodeMethod, "method of %d bytes: the longest a request may ask for is %d", len(it.lit.Value), MaxMethodLength)
 		case !slices.Contains(out.Methods, it.lit.Value):
 			out.Methods = append(out.Methods, it.lit.Value)
-			out.source("method "+it.lit.Value, it)
+			out.source("method "+it.lit.Value, it.through(via))
 		}
 	}
 	if out.AnyMethod {
@@ -403,7 +453,7 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
 }
 
 // headers handles both headers and expose clauses.
-func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule) {
+func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule, via *lang.Value) {
 	names, anyFlag := &out.Headers, &out.AnyHeader
 	if cl.Keyword == "expose" {
 		names, anyFlag = &out.Expose, &out.AnyExpose
@@ -426,7 +476,7 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule) {
 			}
 			if !slices.ContainsFunc(*names, func(x string) bool { return strings.EqualFold(x, name) }) {
 				*names = append(*names, name)
-				out.source(cl.Keyword+" "+strings.ToLower(name), it)
+				out.source(cl.Keyword+" "+strings.ToLower(name), it.through(via))
 			}
 		}
 	}
