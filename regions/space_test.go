@@ -1,0 +1,183 @@
+package regions_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/corspolicy/cors/compile"
+	"github.com/corspolicy/cors/eval"
+	"github.com/corspolicy/cors/internal/randompolicy"
+	"github.com/corspolicy/cors/regions"
+)
+
+func compilePolicy(t testing.TB, src string) *compile.Table {
+	t.Helper()
+	prog, err := compile.CompileSource("p.cors", []byte(src), compile.Options{})
+	if err != nil {
+		return nil
+	}
+	tab, err := prog.Policy("p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+// randomTables returns two random tables that compile, from one seed.
+func randomTables(t testing.TB, r *rand.Rand) (*compile.Table, *compile.Table) {
+	for {
+		data := make([]byte, 64)
+		for i := range data {
+			data[i] = byte(r.IntN(256))
+		}
+		b := randompolicy.New(data)
+		a, c := compilePolicy(t, randompolicy.Policy(b)), compilePolicy(t, randompolicy.Policy(b))
+		if a != nil && c != nil {
+			return a, c
+		}
+	}
+}
+
+// randomRequest returns a request as the middleware reads one: a preflight
+// carries no credentials.
+func randomRequest(r *rand.Rand) eval.Request {
+	data := make([]byte, 24)
+	for i := range data {
+		data[i] = byte(r.IntN(256))
+	}
+	q := randompolicy.NewRequest(randompolicy.New(data))
+	req := eval.Request{Method: q.Method, Path: q.Path, Origin: q.Origin, RequestMethod: q.RequestMethod,
+		RequestHeaders: q.RequestHeaders, PrivateNetwork: q.PrivateNetwork, Credentials: q.Credentials}
+	if req.Method == "OPTIONS" && req.RequestMethod != nil {
+		req.Credentials = false
+	}
+	return req
+}
+
+// TestWitnessesLocate checks that every region's witness is located in the
+// region it stands for.
+func TestWitnessesLocate(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 40 {
+		a, b := randomTables(t, r)
+		s, err := regions.New(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Each(func(reg regions.Region) bool {
+			w := s.Witness(reg)
+			got, ok := s.Locate(&w)
+			if !ok || got != reg {
+				t.Fatalf("the witness %+v of %+v is located in %+v (%v)", w, reg, got, ok)
+			}
+			return true
+		})
+	}
+}
+
+// shape is an answer with what it echoes of the request (the origin, the
+// requested method, the requested header names) replaced by a mark, so
+// that answers to two requests of one region can be compared.
+func shape(d eval.Decision, req *eval.Request) regions.Answer {
+	a := regions.AnswerOf(&d)
+	if len(req.Origin) == 1 && a.AllowOrigin != "" && a.AllowOrigin == req.Origin[0] {
+		a.AllowOrigin = "(origin)"
+	}
+	anyMethod, anyHeader := false, false
+	for _, r := range d.Rules {
+		anyMethod = anyMethod || r.AnyMethod
+		anyHeader = anyHeader || r.AnyHeader
+	}
+	if d.Allowed && d.Kind == eval.Preflight {
+		if anyMethod && d.AllowMethods != "*" {
+			a.AllowMethods = []string{"(requested)"}
+		}
+		if anyHeader && a.AllowCredentials && len(req.RequestHeaders) > 0 {
+			a.AllowHeaders = []string{"(requested)"}
+		}
+	}
+	return a
+}
+
+// TestRegionsAnswerAlike is the premise of diff and query: a random request
+// is answered by each of two random tables as the witness of its region is,
+// what the answer echoes aside.
+func TestRegionsAnswerAlike(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 200 {
+		a, b := randomTables(t, r)
+		s, err := regions.New(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 100 {
+			req := randomRequest(r)
+			reg, ok := s.Locate(&req)
+			if !ok {
+				t.Fatalf("request %+v is in no region", req)
+			}
+			if reg.Path < 0 {
+				continue // never judged: denied alike, which eval's tests check
+			}
+			w := s.Witness(reg)
+			for i, tab := range s.Tables() {
+				got, want := shape(eval.Evaluate(tab, &req), &req), shape(eval.Evaluate(tab, &w), &w)
+				if !got.Equal(want) {
+					t.Fatalf("table %d answers request %+v\n%+v\nbut the witness %+v of its region %+v\n%+v\npolicy:\n%v", i, req, got, w, reg, want, rules(tab))
+				}
+			}
+		}
+	}
+}
+
+func rules(t *compile.Table) string {
+	var b strings.Builder
+	for _, r := range t.Rules {
+		fmt.Fprintf(&b, "%+v\n", *r)
+	}
+	return b.String()
+}
+
+func TestOriginClasses(t *testing.T) {
+	tab := compilePolicy(t, `cors 1
+policy p {
+    allow "https://*.example.com", "https://a.example.com", "http://localhost:*", "https://*.b.example.com:8443"
+    deny "https://x.example.com"
+}`)
+	s, err := regions.New(tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range s.Groups() {
+		for _, c := range g.Classes {
+			got = append(got, c.Label+" = "+c.Witness)
+		}
+	}
+	want := []string{
+		"requests without Origin = ",
+		"a malformed Origin, or several = https://example.com/",
+		"http://localhost:* = http://localhost",
+		"https://a.example.com = https://a.example.com",
+		"https://b.example.com = https://b.example.com",
+		"https://*.b.example.com = https://x.b.example.com",
+		"https://*.b.example.com:8443 = https://x.b.example.com:8443",
+		"https://*.example.com = https://x1.example.com",
+		"http origins no pattern names = http://other.example.invalid",
+		"https://a.example.com:* (other ports) = https://a.example.com:8081",
+		"https://b.example.com:* (other ports) = https://b.example.com:8081",
+		"https://example.com:* = https://example.com",
+		"https://x.example.com:* (other ports) = https://x.example.com:8081",
+		"https://*.b.example.com:* (other ports) = https://x.b.example.com:8081",
+		"https://*.example.com:* (other ports) = https://x1.example.com:8081",
+		"https origins no pattern names = https://other.example.invalid",
+		"null = null",
+		"https://x.example.com = https://x.example.com",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("classes:\n%s", strings.Join(got, "\n"))
+	}
+}
