@@ -198,24 +198,33 @@ func describeRequests(s *regions.Space, g *regions.Group, rs []regions.Region) s
 	default:
 		parts = append(parts, "actual requests without credentials")
 	}
-	withHeaders := func(hs []int) string {
-		if d := g.DescribeHeaders(hs); d != "any request headers" {
-			return " with " + d
+	// preflights writes the preflights asking for the header regions hs,
+	// and for private network access (pna "yes"), not ("no"), or either.
+	preflights := func(hs []int, pna string) string {
+		d := "preflights"
+		h := g.DescribeHeaders(hs)
+		switch {
+		case h != "any request headers" && pna != "":
+			d += " asking for " + h + ", and " + map[string]string{"yes": "", "no": "not "}[pna] + "for private network access"
+		case h != "any request headers":
+			d += " asking for " + h
+		case pna != "":
+			d += " " + map[string]string{"yes": "", "no": "not "}[pna] + "asking for private network access"
 		}
-		return ""
+		return d
 	}
 	switch {
 	case !preflight:
 	case len(headers) == 0:
 		parts = append(parts, "preflights")
 	case slices.Equal(headers[false], headers[true]):
-		parts = append(parts, "preflights"+withHeaders(headers[false]))
+		parts = append(parts, preflights(headers[false], ""))
 	default:
 		if hs := headers[false]; len(hs) > 0 {
-			parts = append(parts, "preflights not asking for private network access"+withHeaders(hs))
+			parts = append(parts, preflights(hs, "no"))
 		}
 		if hs := headers[true]; len(hs) > 0 {
-			parts = append(parts, "preflights asking for private network access"+withHeaders(hs))
+			parts = append(parts, preflights(hs, "yes"))
 		}
 	}
 	return strings.Join(parts, "; ")

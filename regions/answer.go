@@ -17,17 +17,17 @@ import (
 // policies that answer alike are alike to every client, however they
 // explain themselves.
 type Answer struct {
-	Allowed bool
-	Status  int // of a preflight; 0 otherwise
+	Allowed bool `json:"allowed"`
+	Status  int  `json:"status,omitempty"` // of a preflight; 0 otherwise
 	// AllowOrigin is "", "*", or the origin of the request, echoed.
-	AllowOrigin         string
-	AllowCredentials    bool
-	AllowMethods        []string
-	AllowHeaders        []string
-	ExposeHeaders       []string
-	MaxAge              string
-	AllowPrivateNetwork bool
-	Vary                string
+	AllowOrigin         string   `json:"allow_origin,omitempty"`
+	AllowCredentials    bool     `json:"allow_credentials,omitempty"`
+	AllowMethods        []string `json:"allow_methods,omitempty"`
+	AllowHeaders        []string `json:"allow_headers,omitempty"`
+	ExposeHeaders       []string `json:"expose_headers,omitempty"`
+	MaxAge              string   `json:"max_age,omitempty"`
+	AllowPrivateNetwork bool     `json:"allow_private_network,omitempty"`
+	Vary                string   `json:"vary,omitempty"`
 }
 
 // AnswerOf returns what a client observes of d.

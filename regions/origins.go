@@ -15,8 +15,8 @@ type OriginClass struct {
 	// ("https://app.example.com"), the hosts below a wildcard
 	// ("https://*.example.com"), a host or wildcard on the ports no
 	// pattern names, the origins no pattern names, or null.
-	Label   string
-	Witness string
+	Label   string `json:"label"`
+	Witness string `json:"witness"`
 }
 
 // originClasses splits the origin space by the patterns of every rule of
