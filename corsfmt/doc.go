@@ -24,6 +24,7 @@
 //	corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
 //	corsfmt lint [-json] [-profile P] [-strict] [path ...]
 //	corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+//	corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
 //	corsfmt probe [flags] URL
 //	corsfmt lsp
 //	corsfmt help [TOPIC]
@@ -54,6 +55,7 @@
 //	  corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
 //	  corsfmt lint [-json] [-profile P] [-strict] [path ...]
 //	  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+//	  corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
 //	  corsfmt probe [flags] URL
 //	  corsfmt lsp
 //	  corsfmt help [TOPIC]
@@ -128,6 +130,37 @@
 //	  -update
 //	    	rewrite the expectations from what the engine answers
 //	  -v	list every case, passed or failed
+//
+// # Diff
+//
+//	usage: corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//
+//	Diff compares two policy files by what they answer, not by their text: it
+//	prints every change in the requests they allow and in the headers they
+//	answer with, grouped as widened, narrowed and changed, each as origins,
+//	paths, methods and kinds of request, with a witness request written as a
+//	fixture case (the new policy's answer; the old one's in comments). A
+//	reordered, reformatted or renamed policy shows no change.
+//
+//	OLD and NEW are files, or REV:PATH, read with git show, so that
+//	"corsfmt diff HEAD~1:api.cors api.cors" needs no checkout of the old tree;
+//	a relative import of REV:PATH is read from REV too. Without -profile every
+//	build either file has is compared: without a profile, and for each profile.
+//
+//	Exit status: 1 when -fail-on finds what it names (widen: anything allowed
+//	or granted that was not; change: any change), 2 on an error, 0 otherwise.
+//
+//	Flags:
+//	  -fail-on string
+//	    	exit 1 on a widening (widen) or on any change (change)
+//	  -json
+//	    	print the changes as JSON
+//	  -markdown
+//	    	print a summary for a pull-request comment
+//	  -policy string
+//	    	compare only this policy
+//	  -profile string
+//	    	compare only the build for this profile ("" for the build without one)
 //
 // # Probe
 //

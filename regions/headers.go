@@ -266,8 +266,11 @@ func (g *Group) DescribeHeaders(set []int) string {
 	if len(set) == len(g.headers) {
 		return "any request headers"
 	}
-	if len(set) == 1 && set[0] == 0 {
+	switch {
+	case slices.Equal(set, []int{0, 1}):
 		return "no request headers"
+	case slices.Equal(set, []int{0}):
+		return "no Access-Control-Request-Headers"
 	}
 	if among, ok := g.amongNames(set); ok {
 		return "request headers among " + g.nameList(among) + ", or none"
@@ -277,7 +280,7 @@ func (g *Group) DescribeHeaders(set []int) string {
 		r := g.headers[h]
 		switch r.Form {
 		case NoHeaders:
-			parts = append(parts, "no request headers")
+			parts = append(parts, "no Access-Control-Request-Headers")
 		case BlankHeaders:
 			parts = append(parts, "a blank Access-Control-Request-Headers")
 		default:
@@ -295,7 +298,7 @@ func (g *Group) DescribeHeaders(set []int) string {
 // whose names are all among some classes (none included, in either form),
 // and returns their names.
 func (g *Group) amongNames(set []int) ([]string, bool) {
-	if !slices.Contains(set, 0) || !slices.Contains(set, 1) {
+	if len(set) < 3 || set[0] != 0 || set[1] != 1 {
 		return nil, false
 	}
 	// The names are those of the largest set of each region, so that
