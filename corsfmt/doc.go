@@ -25,6 +25,7 @@
 //	corsfmt lint [-json] [-profile P] [-strict] [path ...]
 //	corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
 //	corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//	corsfmt query [-policy NAME] [-profile P] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
 //	corsfmt probe [flags] URL
 //	corsfmt lsp
 //	corsfmt help [TOPIC]
@@ -56,6 +57,7 @@
 //	  corsfmt lint [-json] [-profile P] [-strict] [path ...]
 //	  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
 //	  corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//	  corsfmt query [-policy NAME] [-profile P] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
 //	  corsfmt probe [flags] URL
 //	  corsfmt lsp
 //	  corsfmt help [TOPIC]
@@ -161,6 +163,42 @@
 //	    	compare only this policy
 //	  -profile string
 //	    	compare only the build for this profile ("" for the build without one)
+//
+// # Query
+//
+//	usage: corsfmt query [-policy NAME] [-profile P] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
+//
+//	Query answers who may do what under a policy, exactly, from its decision
+//	table: every request the flags select that the policy allows, as origins,
+//	paths, methods and kinds of request, each with a witness request written
+//	as a fixture case. The flags narrow the question and combine:
+//
+//	  -credentials      actual requests that carry credentials (cookies)
+//	  -origin URL       requests from this origin: what may it do, and where
+//	  -path PATH        requests for this path, as sent
+//	  -method M         requests with this method, or preflights announcing it
+//	  -header NAME      preflights asking for this request header
+//
+//	With none, every request the policy allows. Exit status is 2 on a usage
+//	error or when the policy does not compile, 0 otherwise.
+//
+//	Flags:
+//	  -credentials
+//	    	ask about actual requests with credentials
+//	  -header string
+//	    	ask about preflights asking for this request header
+//	  -json
+//	    	print the answer as JSON
+//	  -method string
+//	    	ask about requests with this method
+//	  -origin string
+//	    	ask about requests from this origin
+//	  -path string
+//	    	ask about requests for this path
+//	  -policy string
+//	    	the policy to ask about; needed when the file has several
+//	  -profile string
+//	    	the profile to compile for, such as dev
 //
 // # Probe
 //

@@ -29,32 +29,20 @@ type Entry struct {
 
 // Witness is a request of an entry, with the two answers to it.
 type Witness struct {
-	Request Request        `json:"request"`
-	Old     regions.Answer `json:"old"`
-	New     regions.Answer `json:"new"`
+	Request regions.JSONRequest `json:"request"`
+	Old     regions.Answer      `json:"old"`
+	New     regions.Answer      `json:"new"`
 	// Case is the request as a fixture case whose expectations are the
 	// new policy's answer, ready to paste; the old answer is in comments.
 	Case string `json:"case"`
 }
 
-// Request is a request as fixtures and JSON write it.
-type Request struct {
-	Method         string   `json:"method"`
-	Path           string   `json:"path"`
-	Origin         []string `json:"origin,omitempty"`
-	RequestMethod  []string `json:"access_control_request_method,omitempty"`
-	RequestHeaders []string `json:"access_control_request_headers,omitempty"`
-	PrivateNetwork string   `json:"access_control_request_private_network,omitempty"`
-	Credentials    bool     `json:"credentials,omitempty"`
-}
-
 func newWitness(req *eval.Request, old, new *eval.Decision) Witness {
 	return Witness{
-		Request: Request{Method: req.Method, Path: req.Path, Origin: req.Origin, RequestMethod: req.RequestMethod,
-			RequestHeaders: req.RequestHeaders, PrivateNetwork: req.PrivateNetwork, Credentials: req.Credentials},
-		Old:  regions.AnswerOf(old),
-		New:  regions.AnswerOf(new),
-		Case: fixtureCase(req, old, new),
+		Request: regions.JSONRequestOf(req),
+		Old:     regions.AnswerOf(old),
+		New:     regions.AnswerOf(new),
+		Case:    fixtureCase(req, old, new),
 	}
 }
 
@@ -68,7 +56,7 @@ func merge(s *regions.Space, list []*found) []*Entry {
 		rs[i], keys[i] = f.region, signature(f.changes)
 	}
 	var out []*Entry
-	for _, p := range s.Merge(rs, keys) {
+	for _, p := range s.Merge(rs, keys, "") {
 		f := list[p.First]
 		out = append(out, &Entry{
 			Category:      category(f.changes),

@@ -71,11 +71,12 @@ func answersDiffer(a, b *compile.Table, r *eval.Request) bool {
 // checkExact holds a diff to both policies' answers: a request is reported
 // exactly when the two answer it differently, and every entry's witness is
 // answered differently.
-func checkExact(t *testing.T, srcA, srcB string, requests func() (eval.Request, bool)) {
+// It returns how many requests were answered differently and alike.
+func checkExact(t *testing.T, srcA, srcB string, requests func() (eval.Request, bool)) (differ, alike int) {
 	t.Helper()
 	a, b := compiled(srcA), compiled(srcB)
 	if a == nil || b == nil {
-		return
+		return 0, 0
 	}
 	res, err := diff.Tables(a, b)
 	if err != nil {
@@ -94,12 +95,19 @@ func checkExact(t *testing.T, srcA, srcB string, requests func() (eval.Request, 
 		if !ok {
 			break
 		}
-		if differ, reported := answersDiffer(a, b, &r), res.Reports(&r); differ != reported {
+		d, reported := answersDiffer(a, b, &r), res.Reports(&r)
+		if d {
+			differ++
+		} else {
+			alike++
+		}
+		if d != reported {
 			da, db := eval.Evaluate(a, &r), eval.Evaluate(b, &r)
 			t.Fatalf("old:\n%s\nnew:\n%s\nrequest %+v\nanswered differently: %v, reported: %v\nold: %+v\nnew: %+v\nentries:\n%s",
-				srcA, srcB, r, differ, reported, regions.AnswerOf(&da), regions.AnswerOf(&db), entries(res))
+				srcA, srcB, r, d, reported, regions.AnswerOf(&da), regions.AnswerOf(&db), entries(res))
 		}
 	}
+	return differ, alike
 }
 
 func entries(res *diff.Result) string {
@@ -124,6 +132,13 @@ func TestDiffIsExact(t *testing.T) {
 	if testing.Short() {
 		pairs = 100
 	}
+	differ, alike := 0, 0
+	defer func() {
+		// Both sides of the property must be tried often.
+		if differ < pairs || alike < pairs {
+			t.Errorf("%d requests answered differently, %d alike: too few of one", differ, alike)
+		}
+	}()
 	for range pairs {
 		data := make([]byte, 96)
 		for i := range data {
@@ -131,7 +146,7 @@ func TestDiffIsExact(t *testing.T) {
 		}
 		srcA, srcB := policyPair(randompolicy.New(data))
 		n := 0
-		checkExact(t, srcA, srcB, func() (eval.Request, bool) {
+		d, a := checkExact(t, srcA, srcB, func() (eval.Request, bool) {
 			if n++; n > requests {
 				return eval.Request{}, false
 			}
@@ -141,6 +156,7 @@ func TestDiffIsExact(t *testing.T) {
 			}
 			return request(randompolicy.NewRequest(randompolicy.New(q))), true
 		})
+		differ, alike = differ+d, alike+a
 	}
 }
 

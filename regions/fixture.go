@@ -101,3 +101,20 @@ func Verdict(d *eval.Decision) string {
 	}
 	return "denied (check " + CheckName(d.Failed) + ")"
 }
+
+// JSONRequest is a request as JSON output writes it.
+type JSONRequest struct {
+	Method         string   `json:"method"`
+	Path           string   `json:"path"`
+	Origin         []string `json:"origin,omitempty"`
+	RequestMethod  []string `json:"access_control_request_method,omitempty"`
+	RequestHeaders []string `json:"access_control_request_headers,omitempty"`
+	PrivateNetwork string   `json:"access_control_request_private_network,omitempty"`
+	Credentials    bool     `json:"credentials,omitempty"`
+}
+
+// JSONRequestOf returns a request as JSON output writes it.
+func JSONRequestOf(r *eval.Request) JSONRequest {
+	return JSONRequest{Method: r.Method, Path: r.Path, Origin: r.Origin, RequestMethod: r.RequestMethod,
+		RequestHeaders: r.RequestHeaders, PrivateNetwork: r.PrivateNetwork, Credentials: r.Credentials}
+}

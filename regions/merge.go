@@ -66,7 +66,10 @@ func (o *ordered[K]) add(k K, make func() *node, value, regions int) *node {
 // the origin groups. Each step merges only what agrees on every other
 // dimension, so each product is exactly the product of its dimensions'
 // values. Products come in the order of their first region.
-func (s *Space) Merge(rs []Region, keys []string) []Product {
+//
+// headers, when not "", describes the request headers of every preflight
+// instead of the header regions: a query that fixes them says so.
+func (s *Space) Merge(rs []Region, keys []string, headers string) []Product {
 	type k1 struct {
 		group, path, method int
 		key                 string
@@ -85,7 +88,7 @@ func (s *Space) Merge(rs []Region, keys []string) []Product {
 	}
 	var l2 ordered[k2]
 	for _, n := range l1.list {
-		requests := s.describeRequests(s.groups[n.group], regionsOf[n])
+		requests := s.describeRequests(s.groups[n.group], regionsOf[n], headers)
 		l2.add(k2{n.group, n.path, requests, n.key}, func() *node {
 			return &node{first: n.first, key: n.key, group: n.group, path: n.path, requests: requests}
 		}, n.method, n.regions)
@@ -120,7 +123,7 @@ func (s *Space) Merge(rs []Region, keys []string) []Product {
 
 // describeRequests says which requests of one origin group, path and
 // method a set of regions holds.
-func (s *Space) describeRequests(g *Group, rs []Region) string {
+func (s *Space) describeRequests(g *Group, rs []Region, fixed string) string {
 	var parts []string
 	var creds []bool
 	var preflight bool
@@ -151,7 +154,10 @@ func (s *Space) describeRequests(g *Group, rs []Region) string {
 	// and for private network access (pna "yes"), not ("no"), or either.
 	preflights := func(hs []int, pna string) string {
 		d := "preflights"
-		h := g.DescribeHeaders(hs)
+		h := fixed
+		if h == "" {
+			h = g.DescribeHeaders(hs)
+		}
 		switch {
 		case h != "any request headers" && pna != "":
 			d += " asking for " + h + ", and " + map[string]string{"yes": "", "no": "not "}[pna] + "for private network access"
