@@ -66,12 +66,17 @@ func originClasses(tables []*compile.Table) []OriginClass {
 		// name, host itself too when self is set.
 		wildPorts := func(host string, self bool) []int {
 			var ports []int
-			for b, ps := range wild[si] {
-				if self && b == host || strings.HasSuffix(host, "."+b) {
-					ports = append(ports, ps...)
-				}
+			if self {
+				ports = append(ports, wild[si][host]...)
 			}
-			return ports
+			for rest := host; ; {
+				i := strings.IndexByte(rest, '.')
+				if i < 0 || strings.HasPrefix(host, "[") {
+					return ports
+				}
+				rest = rest[i+1:]
+				ports = append(ports, wild[si][rest]...)
+			}
 		}
 		origin := func(host string, port int) string {
 			return compile.Pattern{Scheme: scheme, Host: host, Port: port}.String()

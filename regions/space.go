@@ -47,6 +47,7 @@
 package regions
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -69,6 +70,7 @@ type Space struct {
 	groups      []*Group
 	byKey       map[string]int // group by the content of its cells
 	cellKeys    map[*compile.Cell]string
+	cellID      map[*compile.Cell]int
 	otherHeader string
 }
 
@@ -129,7 +131,7 @@ const Invalid = -1
 
 // New computes the regions that the tables tell apart together.
 func New(tables ...*compile.Table) (*Space, error) {
-	s := &Space{tables: tables, byKey: map[string]int{}, cellKeys: map[*compile.Cell]string{}}
+	s := &Space{tables: tables, byKey: map[string]int{}, cellKeys: map[*compile.Cell]string{}, cellID: map[*compile.Cell]int{}}
 	var globs []string
 	methods := []string{"GET", "HEAD", "POST"}
 	headers := map[string]bool{}
@@ -165,17 +167,25 @@ func New(tables ...*compile.Table) (*Space, error) {
 		{Kind: NoOrigin, Classes: []OriginClass{{Label: "requests without Origin"}}},
 		{Kind: BadOrigin, Classes: []OriginClass{{Label: "a malformed Origin, or several", Witness: BadOriginWitness}}},
 	}
+	// Most classes of a long list of origins find the same cells: the
+	// group of a tuple of cells is looked up by their identities first,
+	// and their content is read once per tuple.
+	byCells := map[string]int{}
 	for _, class := range originClasses(tables) {
 		cells, ok := s.lookup(class.Witness)
 		if !ok {
 			return nil, fmt.Errorf("regions: the witness %q of %s is not an origin", class.Witness, class.Label)
 		}
-		key := s.groupKey(cells)
-		g, ok := s.byKey[key]
+		ids := s.cellIDs(cells)
+		g, ok := byCells[ids]
 		if !ok {
-			g = len(s.groups)
-			s.byKey[key] = g
-			s.groups = append(s.groups, &Group{Kind: Origins, cells: cells})
+			key := s.groupKey(cells)
+			if g, ok = s.byKey[key]; !ok {
+				g = len(s.groups)
+				s.byKey[key] = g
+				s.groups = append(s.groups, &Group{Kind: Origins, cells: cells})
+			}
+			byCells[ids] = g
 		}
 		s.groups[g].Classes = append(s.groups[g].Classes, class)
 	}
@@ -217,6 +227,20 @@ func (s *Space) lookup(origin string) ([]*compile.Cell, bool) {
 		cells[i] = c
 	}
 	return cells, true
+}
+
+// cellIDs returns a key for the identities of a tuple of cells.
+func (s *Space) cellIDs(cells []*compile.Cell) string {
+	b := make([]byte, 0, 4*len(cells))
+	for _, c := range cells {
+		id, ok := s.cellID[c]
+		if !ok {
+			id = len(s.cellID)
+			s.cellID[c] = id
+		}
+		b = binary.LittleEndian.AppendUint32(b, uint32(id))
+	}
+	return string(b)
 }
 
 // groupKey returns what the answers to a group's origins depend on: the
