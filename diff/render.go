@@ -27,7 +27,11 @@ func WriteText(w io.Writer, cs []*Comparison) error {
 				last = e.Category
 			}
 			p.printf("\n  %3d. origins   %s\n", i+1, e.Origins)
-			p.printf("       paths     %s (e.g. %s)\n", e.Paths, e.Witness.Request.Path)
+			if e.Paths == e.Witness.Request.Path {
+				p.printf("       paths     %s\n", e.Paths)
+			} else {
+				p.printf("       paths     %s (e.g. %s)\n", e.Paths, e.Witness.Request.Path)
+			}
 			p.printf("       methods   %s\n", e.Methods)
 			p.printf("       requests  %s\n", e.Requests)
 			for j, ch := range e.Changes {

@@ -20,7 +20,11 @@ func (res *Result) WriteText(w io.Writer) error {
 	}
 	for i, e := range res.Entries {
 		p.printf("\n  %3d. origins   %s\n", i+1, e.Origins)
-		p.printf("       paths     %s (e.g. %s)\n", e.Paths, e.Witness.Request.Path)
+		if e.Paths == e.Witness.Request.Path {
+			p.printf("       paths     %s\n", e.Paths)
+		} else {
+			p.printf("       paths     %s (e.g. %s)\n", e.Paths, e.Witness.Request.Path)
+		}
 		p.printf("       methods   %s\n", e.Methods)
 		p.printf("       requests  %s\n", e.Requests)
 		p.printf("       answer    %s\n", e.Grant)
