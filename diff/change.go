@@ -67,7 +67,13 @@ func (c Change) String() string {
 // differs, that is the change, with whether the allowing answer grants
 // credentials; the headers follow from it. Otherwise each header that
 // differs is a change.
-func changes(old, new regions.Answer) []Change {
+//
+// What an answer echoes of the request (the requested method, the
+// requested header names) differs from one request of a region to another,
+// so it is written as what it is ("the method asked for") rather than as
+// the witness's values, and a list that differs from it only by names the
+// request did not ask for widens (the new answer lists them) or narrows.
+func changes(old, new regions.Answer, echo echoes) []Change {
 	if old.Allowed != new.Allowed {
 		verdict := func(a regions.Answer) string {
 			if !a.Allowed {
@@ -118,8 +124,8 @@ func changes(old, new regions.Answer) []Change {
 		value("Access-Control-Allow-Origin", o, n)
 	}
 	flag("Access-Control-Allow-Credentials", old.AllowCredentials, new.AllowCredentials, true)
-	out = appendList(out, "Access-Control-Allow-Methods", old.AllowMethods, new.AllowMethods)
-	out = appendList(out, "Access-Control-Allow-Headers", old.AllowHeaders, new.AllowHeaders)
+	out = appendEchoed(out, "Access-Control-Allow-Methods", "the method asked for", old.AllowMethods, new.AllowMethods, echo.oldMethod, echo.newMethod)
+	out = appendEchoed(out, "Access-Control-Allow-Headers", "the headers asked for", old.AllowHeaders, new.AllowHeaders, echo.oldHeaders, echo.newHeaders)
 	out = appendList(out, "Access-Control-Expose-Headers", old.ExposeHeaders, new.ExposeHeaders)
 	value("Access-Control-Max-Age", old.MaxAge, new.MaxAge)
 	flag("Access-Control-Allow-Private-Network", old.AllowPrivateNetwork, new.AllowPrivateNetwork, true)
@@ -128,6 +134,25 @@ func changes(old, new regions.Answer) []Change {
 	}
 	value("Vary", old.Vary, new.Vary)
 	return out
+}
+
+// echoes says which of two answers echo the requested method and the
+// requested header names.
+type echoes struct{ oldMethod, newMethod, oldHeaders, newHeaders bool }
+
+// appendEchoed adds the change of a list header one answer may echo from
+// the request. Where both echo, the lists are equal; where one does, the
+// other lists what it grants, which holds what was asked and, the answers
+// differing, more.
+func appendEchoed(out []Change, what, echoed string, old, new []string, echoOld, echoNew bool) []Change {
+	switch {
+	case echoOld == echoNew:
+		return appendList(out, what, old, new)
+	case echoOld:
+		return append(out, Change{What: what, Old: echoed, New: orNone(strings.Join(new, ", ")), Direction: Widened})
+	default:
+		return append(out, Change{What: what, Old: orNone(strings.Join(old, ", ")), New: echoed, Direction: Narrowed})
+	}
 }
 
 // appendList adds the change of a list header: widened when it gains a

@@ -102,7 +102,7 @@ func (res *Result) compare(r regions.Region) *found {
 	same := a.Equal(b)
 	g := s.Groups()[r.Group]
 	if r.Headers >= 0 && g.HeaderRegions()[r.Headers].Form == regions.NamedHeaders {
-		if echoOld, echoNew := echoes(&f.old, &w), echoes(&f.new, &w); echoOld != echoNew {
+		if echoOld, echoNew := echoesHeaders(&f.old, &w), echoesHeaders(&f.new, &w); echoOld != echoNew {
 			// One policy echoes the names asked for, the other lists
 			// the names it grants: the two agree on that list alone.
 			listed := a.AllowHeaders
@@ -133,18 +133,31 @@ func (res *Result) compare(r regions.Region) *found {
 	if same {
 		return nil
 	}
-	f.changes = changes(a, b)
+	f.changes = changes(a, b, echoes{
+		oldMethod: echoesMethod(&f.old), newMethod: echoesMethod(&f.new),
+		oldHeaders: echoesHeaders(&f.old, &f.witness), newHeaders: echoesHeaders(&f.new, &f.witness),
+	})
 	return f
 }
 
-// echoes reports whether an answer to a preflight names the request headers
-// asked for rather than a list of its own: a grant of any header with
-// credentials.
-func echoes(d *eval.Decision, req *eval.Request) bool {
+// echoesHeaders reports whether an answer to a preflight names the request
+// headers asked for rather than a list of its own: a grant of any header
+// with credentials.
+func echoesHeaders(d *eval.Decision, req *eval.Request) bool {
 	if !d.Allowed || d.Kind != eval.Preflight || d.AllowCredentials != "true" || len(req.RequestHeaders) == 0 {
 		return false
 	}
 	return slices.ContainsFunc(d.Rules, func(r *compile.Rule) bool { return r.AnyHeader })
+}
+
+// echoesMethod reports whether an answer to a preflight names the method
+// asked for rather than a list of its own: a grant of any method with
+// credentials, or beside a deny rule that names methods.
+func echoesMethod(d *eval.Decision) bool {
+	if !d.Allowed || d.Kind != eval.Preflight || d.AllowMethods == "*" {
+		return false
+	}
+	return slices.ContainsFunc(d.Rules, func(r *compile.Rule) bool { return r.AnyMethod })
 }
 
 // Reports reports whether the request falls in a change the result

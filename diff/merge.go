@@ -2,6 +2,7 @@ package diff
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/corspolicy/cors/eval"
 	"github.com/corspolicy/cors/regions"
@@ -19,12 +20,16 @@ type Entry struct {
 	OriginClasses []regions.OriginClass `json:"origin_classes"`
 	// Paths describes the paths in terms of the globs (pathset's
 	// Partition.Describe); the witness holds an example.
-	Paths    string   `json:"paths"`
-	Methods  string   `json:"methods"`
-	Requests string   `json:"requests"` // the kinds of request, with credentials, headers, private network
-	Changes  []Change `json:"changes"`
-	Witness  Witness  `json:"witness"`
-	Regions  int      `json:"regions"` // how many regions the entry merges
+	Paths    string `json:"paths"`
+	Methods  string `json:"methods"`
+	Requests string `json:"requests"` // the kinds of request, with credentials, headers, private network
+	// Except, when not "", names the requests of the regions above that
+	// are answered alike all the same: the preflights asking for exactly
+	// the header names one policy lists where the other echoes any.
+	Except  string   `json:"except,omitempty"`
+	Changes []Change `json:"changes"`
+	Witness Witness  `json:"witness"`
+	Regions int      `json:"regions"` // how many regions the entry merges
 }
 
 // Witness is a request of an entry, with the two answers to it.
@@ -54,6 +59,9 @@ func merge(s *regions.Space, list []*found) []*Entry {
 	keys := make([]string, len(list))
 	for i, f := range list {
 		rs[i], keys[i] = f.region, signature(f.changes)
+		if f.except != nil {
+			keys[i] += "\x00" + except(f.except)
+		}
 	}
 	var out []*Entry
 	for _, p := range s.Merge(rs, keys, "") {
@@ -65,6 +73,7 @@ func merge(s *regions.Space, list []*found) []*Entry {
 			Paths:         p.Paths,
 			Methods:       p.Methods,
 			Requests:      p.Requests,
+			Except:        except(f.except),
 			Changes:       f.changes,
 			Witness:       newWitness(&f.witness, &f.old, &f.new),
 			Regions:       p.Regions,
@@ -72,4 +81,12 @@ func merge(s *regions.Space, list []*found) []*Entry {
 	}
 	slices.SortStableFunc(out, func(a, b *Entry) int { return int(a.Category) - int(b.Category) })
 	return out
+}
+
+// except describes the preflights a region leaves out of its change.
+func except(names []string) string {
+	if names == nil {
+		return ""
+	}
+	return "preflights asking for exactly " + strings.Join(names, ", ") + ", answered alike"
 }

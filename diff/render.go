@@ -34,6 +34,9 @@ func WriteText(w io.Writer, cs []*Comparison) error {
 			}
 			p.printf("       methods   %s\n", e.Methods)
 			p.printf("       requests  %s\n", e.Requests)
+			if e.Except != "" {
+				p.printf("       except    %s\n", e.Except)
+			}
 			for j, ch := range e.Changes {
 				label := "change "
 				if j > 0 {
@@ -75,8 +78,12 @@ func WriteMarkdown(w io.Writer, cs []*Comparison) error {
 			for _, ch := range e.Changes {
 				chs = append(chs, ch.String())
 			}
+			requests := e.Requests
+			if e.Except != "" {
+				requests += ", except " + e.Except
+			}
 			p.printf("| %d %s | %s | %s | %s | %s | %s |\n", i+1, e.Category, cell(e.Origins), cell(e.Paths), cell(e.Methods),
-				cell(e.Requests), cell(strings.Join(chs, "; ")))
+				cell(requests), cell(strings.Join(chs, "; ")))
 		}
 		p.printf("\n<details><summary>Witnesses: requests the two policies answer differently, as fixture cases</summary>\n\n```\n")
 		for i, e := range c.Entries {

@@ -272,8 +272,10 @@ func (g *Group) DescribeHeaders(set []int) string {
 	case slices.Equal(set, []int{0}):
 		return "no Access-Control-Request-Headers"
 	}
-	if among, ok := g.amongNames(set); ok {
+	if among, none, ok := g.amongNames(set); ok && none {
 		return "request headers among " + g.nameList(among) + ", or none"
+	} else if ok {
+		return "one or more request headers, all among " + g.nameList(among)
 	}
 	var parts []string
 	for _, h := range set {
@@ -295,16 +297,19 @@ func (g *Group) DescribeHeaders(set []int) string {
 }
 
 // amongNames reports whether a set of header regions is exactly the values
-// whose names are all among some classes (none included, in either form),
-// and returns their names.
-func (g *Group) amongNames(set []int) ([]string, bool) {
-	if len(set) < 3 || set[0] != 0 || set[1] != 1 {
-		return nil, false
+// whose names are all among some classes, none included in either form or
+// not at all, and returns their names and whether none is included.
+func (g *Group) amongNames(set []int) (among []string, none, ok bool) {
+	named := set
+	switch {
+	case len(set) >= 3 && set[0] == 0 && set[1] == 1:
+		named, none = set[2:], true
+	case len(set) == 0 || set[0] < 2:
+		return nil, false, false
 	}
 	// The names are those of the largest set of each region, so that
 	// every set of every region of the set is among them.
-	var among []string
-	for _, h := range set[2:] {
+	for _, h := range named {
 		among = append(among, g.widest(h)...)
 	}
 	slices.Sort(among)
@@ -325,13 +330,13 @@ func (g *Group) amongNames(set []int) ([]string, bool) {
 				continue
 			}
 			reached[k] = true
-			if !slices.Contains(set, g.headerKey[k]) {
-				return nil, false
+			if h, ok := g.headerKey[k]; !ok || !slices.Contains(named, h) {
+				return nil, false, false
 			}
 			queue = append(queue, next)
 		}
 	}
-	return among, true
+	return among, none, true
 }
 
 // nameList writes header names for a reader: the stand-in for every other
