@@ -52,6 +52,7 @@ type found struct {
 	// requested header names and the other lists them, the set of names
 	// both answer alike; nil for none.
 	except []string
+	entry  *Entry // that holds the region
 }
 
 // varyPNSuffix is what Vary gains on every preflight of a policy that
@@ -166,24 +167,33 @@ func echoesMethod(d *eval.Decision) bool {
 // credentials, which the middleware never presents, is reported as
 // unchanged.
 func (res *Result) Reports(req *eval.Request) bool {
+	if r, ok := res.space.Locate(req); ok && res.varyPN && r.Kind == eval.Preflight {
+		return true
+	}
+	return res.EntryOf(req) != nil
+}
+
+// EntryOf returns the entry whose regions hold a request the two policies
+// answer differently, or nil for a request they answer alike. The change
+// of every preflight's Vary, which the first entry reports when the
+// policies differ in granting private network access, is left out: it
+// holds every preflight.
+func (res *Result) EntryOf(req *eval.Request) *Entry {
 	r, ok := res.space.Locate(req)
 	if !ok {
-		return false
-	}
-	if res.varyPN && r.Kind == eval.Preflight {
-		return true
+		return nil
 	}
 	f := res.changed[r]
 	if f == nil {
-		return false
+		return nil
 	}
 	if f.except != nil {
 		names, ok := regions.RequestHeaderNames(req.RequestHeaders)
 		if ok && sameNames(names, f.except) {
-			return false
+			return nil
 		}
 	}
-	return true
+	return f.entry
 }
 
 // Empty reports whether the policies answer every request alike.

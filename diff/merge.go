@@ -66,7 +66,7 @@ func merge(s *regions.Space, list []*found) []*Entry {
 	var out []*Entry
 	for _, p := range s.Merge(rs, keys, "") {
 		f := list[p.First]
-		out = append(out, &Entry{
+		e := &Entry{
 			Category:      category(f.changes),
 			Origins:       p.Origins,
 			OriginClasses: p.OriginClasses,
@@ -77,7 +77,11 @@ func merge(s *regions.Space, list []*found) []*Entry {
 			Changes:       f.changes,
 			Witness:       newWitness(&f.witness, &f.old, &f.new),
 			Regions:       p.Regions,
-		})
+		}
+		for _, m := range p.Members {
+			list[m].entry = e
+		}
+		out = append(out, e)
 	}
 	slices.SortStableFunc(out, func(a, b *Entry) int { return int(a.Category) - int(b.Category) })
 	return out

@@ -101,6 +101,12 @@ func checkExact(t *testing.T, srcA, srcB string, requests func() (eval.Request, 
 		} else {
 			alike++
 		}
+		if e := res.EntryOf(&r); e != nil {
+			// The entry's changes are the request's own.
+			if got, want := changeList(diff.ChangesOf(res, &r)), changeList(e.Changes); got != want {
+				t.Fatalf("old:\n%s\nnew:\n%s\nrequest %+v\nchanges %s\nbut its entry says %s\nentries:\n%s", srcA, srcB, r, got, want, entries(res))
+			}
+		}
 		if d != reported {
 			da, db := eval.Evaluate(a, &r), eval.Evaluate(b, &r)
 			t.Fatalf("old:\n%s\nnew:\n%s\nrequest %+v\nanswered differently: %v, reported: %v\nold: %+v\nnew: %+v\nentries:\n%s",
@@ -108,6 +114,14 @@ func checkExact(t *testing.T, srcA, srcB string, requests func() (eval.Request, 
 		}
 	}
 	return differ, alike
+}
+
+func changeList(cs []diff.Change) string {
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, c.String())
+	}
+	return strings.Join(parts, "; ")
 }
 
 func entries(res *diff.Result) string {

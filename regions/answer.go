@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/eval"
 )
 
@@ -30,40 +31,58 @@ type Answer struct {
 	Vary                string   `json:"vary,omitempty"`
 }
 
-// AnswerOf returns what a client observes of d.
+// AnswerOf returns what a client observes of d: the headers Decision.Header
+// writes, read from the decision's fields, and from the written headers
+// only where the answer echoes the request's header lines.
 func AnswerOf(d *eval.Decision) Answer {
-	h := d.Header()
-	get := func(name string) string { return strings.Join(h.Values(name), ", ") }
-	return Answer{
+	a := Answer{
 		Allowed:             d.Allowed,
 		Status:              d.Status,
-		AllowOrigin:         get("Access-Control-Allow-Origin"),
-		AllowCredentials:    get("Access-Control-Allow-Credentials") == "true",
-		AllowMethods:        list(h, "Access-Control-Allow-Methods", false),
-		AllowHeaders:        list(h, "Access-Control-Allow-Headers", true),
-		ExposeHeaders:       list(h, "Access-Control-Expose-Headers", true),
-		MaxAge:              get("Access-Control-Max-Age"),
-		AllowPrivateNetwork: get("Access-Control-Allow-Private-Network") == "true",
-		Vary:                get("Vary"),
+		AllowOrigin:         d.AllowOrigin,
+		AllowCredentials:    d.AllowCredentials == "true",
+		AllowMethods:        split(d.AllowMethods, false),
+		AllowHeaders:        split(d.AllowHeaders, true),
+		ExposeHeaders:       split(d.ExposeHeaders, true),
+		MaxAge:              d.MaxAge,
+		AllowPrivateNetwork: d.AllowPrivateNetwork == "true",
+		Vary:                d.Vary,
 	}
+	if d.AllowOrigin == "" {
+		// A denial, or not CORS: Header writes Vary alone.
+		a.AllowCredentials, a.AllowMethods, a.AllowHeaders, a.ExposeHeaders = false, nil, nil, nil
+		a.MaxAge, a.AllowPrivateNetwork = "", false
+	}
+	if d.Allowed && d.Kind == eval.Preflight && a.AllowCredentials &&
+		slices.ContainsFunc(d.Rules, func(r *compile.Rule) bool { return r.AnyHeader }) {
+		// Any header with credentials: the answer may echo the request's
+		// own lines, which only the written headers hold.
+		a.AllowHeaders = list(d.Header(), "Access-Control-Allow-Headers", true)
+	}
+	return a
+}
+
+// split reads a comma-separated value as a sorted set, folding case when
+// fold is set.
+func split(v string, fold bool) []string {
+	var out []string
+	for v != "" {
+		var item string
+		item, v, _ = strings.Cut(v, ",")
+		if item = strings.TrimSpace(item); item != "" {
+			if fold {
+				item = strings.ToLower(item)
+			}
+			out = append(out, item)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // list reads a comma-separated header as a sorted set, folding case when
 // fold is set.
 func list(h http.Header, name string, fold bool) []string {
-	var out []string
-	for _, line := range h.Values(name) {
-		for _, v := range strings.Split(line, ",") {
-			if v = strings.TrimSpace(v); v != "" {
-				if fold {
-					v = strings.ToLower(v)
-				}
-				out = append(out, v)
-			}
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return split(strings.Join(h.Values(name), ","), fold)
 }
 
 // Equal reports whether a client can tell the two answers apart.

@@ -23,15 +23,18 @@ type Product struct {
 	Requests string // the kinds of request, with credentials, headers, private network
 	Key      string
 	// First is the index, among the regions given to Merge, of the
-	// product's first region; Regions is how many it holds.
+	// product's first region; Regions is how many it holds, and Members
+	// their indexes.
 	First   int
 	Regions int
+	Members []int
 }
 
 // node is a product being merged: a set of values along one dimension, the
 // others fixed.
 type node struct {
 	first, regions      int
+	members             []int // indexes of the regions given to Merge
 	key                 string
 	keys                []int // the values merged along the current dimension
 	group, path, method int
@@ -45,7 +48,7 @@ type ordered[K comparable] struct {
 	list  []*node
 }
 
-func (o *ordered[K]) add(k K, make func() *node, value, regions int) *node {
+func (o *ordered[K]) add(k K, make func() *node, value int, from *node) *node {
 	if o.index == nil {
 		o.index = map[K]*node{}
 	}
@@ -56,7 +59,8 @@ func (o *ordered[K]) add(k K, make func() *node, value, regions int) *node {
 		o.list = append(o.list, n)
 	}
 	n.keys = append(n.keys, value)
-	n.regions += regions
+	n.regions += from.regions
+	n.members = append(n.members, from.members...)
 	return n
 }
 
@@ -79,7 +83,7 @@ func (s *Space) Merge(rs []Region, keys []string, headers string) []Product {
 	for i, r := range rs {
 		n := l1.add(k1{r.Group, r.Path, r.Method, keys[i]}, func() *node {
 			return &node{first: i, key: keys[i], group: r.Group, path: r.Path, method: r.Method}
-		}, i, 1)
+		}, i, &node{regions: 1, members: []int{i}})
 		regionsOf[n] = append(regionsOf[n], r)
 	}
 	type k2 struct {
@@ -91,7 +95,7 @@ func (s *Space) Merge(rs []Region, keys []string, headers string) []Product {
 		requests := s.describeRequests(s.groups[n.group], regionsOf[n], headers)
 		l2.add(k2{n.group, n.path, requests, n.key}, func() *node {
 			return &node{first: n.first, key: n.key, group: n.group, path: n.path, requests: requests}
-		}, n.method, n.regions)
+		}, n.method, n)
 	}
 	type k3 struct {
 		group                  int
@@ -102,7 +106,7 @@ func (s *Space) Merge(rs []Region, keys []string, headers string) []Product {
 		methods := s.DescribeMethods(n.keys)
 		l3.add(k3{n.group, methods, n.requests, n.key}, func() *node {
 			return &node{first: n.first, key: n.key, group: n.group, requests: n.requests, methods: methods}
-		}, n.path, n.regions)
+		}, n.path, n)
 	}
 	type k4 struct{ paths, methods, requests, key string }
 	var l4 ordered[k4]
@@ -110,13 +114,13 @@ func (s *Space) Merge(rs []Region, keys []string, headers string) []Product {
 		paths := s.paths.Describe(n.keys)
 		l4.add(k4{paths, n.methods, n.requests, n.key}, func() *node {
 			return &node{first: n.first, key: n.key, requests: n.requests, methods: n.methods, paths: paths}
-		}, n.group, n.regions)
+		}, n.group, n)
 	}
 	var out []Product
 	for _, n := range l4.list {
 		origins, classes := s.DescribeOrigins(n.keys)
 		out = append(out, Product{Origins: origins, OriginClasses: classes, Paths: n.paths, Methods: n.methods,
-			Requests: n.requests, Key: n.key, First: n.first, Regions: n.regions})
+			Requests: n.requests, Key: n.key, First: n.first, Regions: n.regions, Members: n.members})
 	}
 	return out
 }

@@ -181,3 +181,50 @@ policy p {
 		t.Errorf("classes:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+// TestAnswerOfReadsTheWrittenHeaders holds AnswerOf, which reads a
+// decision's fields, to the headers the decision writes, over random
+// policies and requests.
+func TestAnswerOfReadsTheWrittenHeaders(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	written := func(d *eval.Decision) regions.Answer {
+		h := d.Header()
+		set := func(name string, fold bool) []string {
+			var out []string
+			for _, line := range h.Values(name) {
+				for _, v := range strings.Split(line, ",") {
+					if v = strings.TrimSpace(v); v != "" {
+						if fold {
+							v = strings.ToLower(v)
+						}
+						out = append(out, v)
+					}
+				}
+			}
+			slices.Sort(out)
+			return slices.Compact(out)
+		}
+		return regions.Answer{Allowed: d.Allowed, Status: d.Status, AllowOrigin: h.Get("Access-Control-Allow-Origin"),
+			AllowCredentials: h.Get("Access-Control-Allow-Credentials") == "true", AllowMethods: set("Access-Control-Allow-Methods", false),
+			AllowHeaders: set("Access-Control-Allow-Headers", true), ExposeHeaders: set("Access-Control-Expose-Headers", true),
+			MaxAge: h.Get("Access-Control-Max-Age"), AllowPrivateNetwork: h.Get("Access-Control-Allow-Private-Network") == "true",
+			Vary: strings.Join(h.Values("Vary"), ", ")}
+	}
+	allowed := 0
+	for range 300 {
+		a, _ := randomTables(t, r)
+		for range 50 {
+			req := randomRequest(r)
+			d := eval.Evaluate(a, &req)
+			if d.Allowed && d.Kind != eval.NotCORS {
+				allowed++
+			}
+			if got, want := regions.AnswerOf(&d), written(&d); !got.Equal(want) {
+				t.Fatalf("request %+v: AnswerOf\n%+v\nwritten\n%+v", req, got, want)
+			}
+		}
+	}
+	if allowed < 100 {
+		t.Errorf("only %d CORS requests allowed", allowed)
+	}
+}
