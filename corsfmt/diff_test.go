@@ -29,6 +29,13 @@ func TestDiff(t *testing.T) {
 	}
 	narrow, wide, same := write("narrow.cors", narrowPolicy), write("wide.cors", widePolicy), write("same.cors", samePolicy)
 	broken := write("broken.cors", "cors 1\npolicy p { allow any { credentials } }\n")
+	// Twenty globs "/*a*", "/*b*"... whose product must remember which
+	// letters a segment has shown: past the bound, refused.
+	var globs []string
+	for c := 'a'; c < 'a'+20; c++ {
+		globs = append(globs, `"/*`+string(c)+`*"`)
+	}
+	intricate := write("intricate.cors", "cors 1\n\npolicy p {\n    allow any {\n        paths "+strings.Join(globs, ", ")+"\n    }\n}\n")
 	tests := []struct {
 		args []string
 		code int
@@ -47,6 +54,7 @@ func TestDiff(t *testing.T) {
 		{[]string{"diff", "-policy", "q", narrow, wide}, 2, nil, "has a policy named q"},
 		{[]string{"diff", narrow, broken}, 2, nil, "broken.cors:2:12: any origin cannot go with credentials"},
 		{[]string{"diff", "-fail-on", "more", narrow, wide}, 2, nil, "want widen or change"},
+		{[]string{"diff", narrow, intricate}, 2, nil, "intricate.cors:3:1: policy p, the build without a profile: the path globs are too many or too intricate to compare"},
 		{[]string{"diff", "-json", "-markdown", narrow, wide}, 2, nil, "exclude each other"},
 		{[]string{"diff", narrow}, 2, nil, "want two policies"},
 		{[]string{"diff", narrow, filepath.Join(dir, "missing.cors")}, 2, nil, "not REV:PATH"},

@@ -100,7 +100,11 @@ func Files(old, new Input, opts Options) ([]*Comparison, error) {
 				}
 			}
 			if c.Result, err = Tables(to, tn); err != nil {
-				return nil, fmt.Errorf("policy %s, %s: %w", name, c.Build(), err)
+				at := tn.Pos
+				if c.Removed {
+					at = to.Pos
+				}
+				return nil, fmt.Errorf("%s: policy %s, %s: %w", at, name, c.Build(), err)
 			}
 			c.Entries = c.Result.Entries
 			out = append(out, c)

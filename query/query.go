@@ -107,7 +107,7 @@ func Ask(t *compile.Table, q Question) (*Result, error) {
 	}
 	s, err := regions.New(t)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: policy %s: %w", t.Pos, t.Name, err)
 	}
 	res := &Result{Question: q, Policy: t.Name, space: s, allowed: map[regions.Region]bool{}}
 	if q.Path != "" && pathset.Unjudged(q.Path) {
