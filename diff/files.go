@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/lang"
@@ -50,9 +51,14 @@ func (c *Comparison) Build() string {
 	return "profile " + c.Profile
 }
 
-// Files compares the policies of two files, build by build. Errors are
-// those of parsing and compiling either file (a lang.ErrorList, with
-// positions), and of a comparison past the bounds of package regions.
+// Files compares the policies of two files, build by build. A build is the
+// one without a profile, or one for a profile a policy declares (it has a
+// profile block naming it); a policy that a build of one file has and the
+// same build of the other lacks (the policy is new or gone, or declares
+// that profile in one file only) is compared with a policy of no rules.
+// Errors are those of parsing and compiling either file (a lang.ErrorList,
+// with positions), a policy or profile that neither file has, and a
+// comparison past the bounds of package regions.
 func Files(old, new Input, opts Options) ([]*Comparison, error) {
 	fo, err := lang.Parse(old.Name, old.Src)
 	if err != nil {
@@ -62,47 +68,59 @@ func Files(old, new Input, opts Options) ([]*Comparison, error) {
 	if err != nil {
 		return nil, err
 	}
-	profiles := []string{opts.Profile}
-	if opts.AllBuilds {
-		profiles = append([]string{""}, profileNames(fo, fn)...)
+	ro := compile.Resolve(fo, compile.Options{Importer: old.Importer})
+	rn := compile.Resolve(fn, compile.Options{Importer: new.Importer})
+	if errs := append(ro.Errors, rn.Errors...); len(errs) > 0 {
+		return nil, errs
+	}
+	builds := slices.Compact(slices.Sorted(slices.Values(append(ro.Builds(), rn.Builds()...))))
+	if !opts.AllBuilds {
+		if !slices.Contains(builds, opts.Profile) {
+			return nil, fmt.Errorf("neither %s nor %s declares a profile %s (builds: %s)", old.Name, new.Name, opts.Profile, buildList(builds))
+		}
+		builds = []string{opts.Profile}
+	}
+	var names []string
+	for _, p := range append(ro.Policies, rn.Policies...) {
+		names = append(names, p.Name)
+	}
+	names = slices.Compact(slices.Sorted(slices.Values(names)))
+	if opts.Policy != "" {
+		if !slices.Contains(names, opts.Policy) {
+			return nil, fmt.Errorf("neither %s nor %s has a policy named %s (policies: %s)", old.Name, new.Name, opts.Policy, strings.Join(names, ", "))
+		}
+		names = []string{opts.Policy}
 	}
 	var out []*Comparison
-	for _, profile := range profiles {
-		po, err := compile.Compile(fo, compile.Options{Profile: profile, Importer: old.Importer})
+	for _, build := range builds {
+		to, err := tables(fo, build, ro, old.Importer)
 		if err != nil {
 			return nil, err
 		}
-		pn, err := compile.Compile(fn, compile.Options{Profile: profile, Importer: new.Importer})
+		tn, err := tables(fn, build, rn, new.Importer)
 		if err != nil {
 			return nil, err
-		}
-		names := slices.Compact(slices.Sorted(slices.Values(append(po.Names(), pn.Names()...))))
-		if opts.Policy != "" {
-			if !slices.Contains(names, opts.Policy) {
-				return nil, fmt.Errorf("neither %s nor %s has a policy named %s (policies: %v)", old.Name, new.Name, opts.Policy, names)
-			}
-			names = []string{opts.Policy}
 		}
 		for _, name := range names {
-			c := &Comparison{Policy: name, Profile: profile}
-			to, errOld := po.Policy(name)
-			tn, errNew := pn.Policy(name)
-			if errOld != nil {
-				c.Added = true
-				if to, err = empty(name); err != nil {
+			a, b := to[name], tn[name]
+			if a == nil && b == nil {
+				continue
+			}
+			c := &Comparison{Policy: name, Profile: build, Added: a == nil, Removed: b == nil}
+			if a == nil {
+				if a, err = empty(name); err != nil {
 					return nil, err
 				}
 			}
-			if errNew != nil {
-				c.Removed = true
-				if tn, err = empty(name); err != nil {
+			if b == nil {
+				if b, err = empty(name); err != nil {
 					return nil, err
 				}
 			}
-			if c.Result, err = Tables(to, tn); err != nil {
-				at := tn.Pos
+			if c.Result, err = Tables(a, b); err != nil {
+				at := b.Pos
 				if c.Removed {
-					at = to.Pos
+					at = a.Pos
 				}
 				return nil, fmt.Errorf("%s: policy %s, %s: %w", at, name, c.Build(), err)
 			}
@@ -113,26 +131,37 @@ func Files(old, new Input, opts Options) ([]*Comparison, error) {
 	return out, nil
 }
 
-// profileNames returns the profiles the profile blocks of the files name,
-// sorted.
-func profileNames(files ...*lang.File) []string {
-	var out []string
-	for _, f := range files {
-		for _, d := range f.Decls {
-			p, ok := d.(*lang.Policy)
-			if !ok {
-				continue
-			}
-			for _, it := range p.Items {
-				if pr, ok := it.(*lang.Profile); ok {
-					for _, n := range pr.Names {
-						out = append(out, n.Name)
-					}
-				}
+// tables compiles the build of a file and returns the tables of the
+// policies that have it, by name: every policy for the build without a
+// profile, those declaring the profile for another.
+func tables(f *lang.File, build string, res *compile.Resolution, imp lang.Importer) (map[string]*compile.Table, error) {
+	out := map[string]*compile.Table{}
+	if !slices.Contains(res.Builds(), build) {
+		return out, nil
+	}
+	prog, err := compile.Compile(f, compile.Options{Profile: build, Importer: imp})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range res.Policies {
+		if build == "" || slices.Contains(p.Profiles, build) {
+			if out[p.Name], err = prog.Policy(p.Name); err != nil {
+				return nil, err
 			}
 		}
 	}
-	return slices.Compact(slices.Sorted(slices.Values(out)))
+	return out, nil
+}
+
+func buildList(builds []string) string {
+	var out []string
+	for _, b := range builds {
+		if b == "" {
+			b = `"" (no profile)`
+		}
+		out = append(out, b)
+	}
+	return strings.Join(out, ", ")
 }
 
 // empty returns a policy of no rules, named name.
