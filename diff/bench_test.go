@@ -31,10 +31,11 @@ func BenchmarkDiffLargestExample(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	new, err := os.ReadFile("testdata/edits/add-credentials.cors")
+	edit, err := os.ReadFile("testdata/edits/add-credentials.edit")
 	if err != nil {
 		b.Fatal(err)
 	}
+	new := applyEdit(b, "../examples/gateway-microservices.cors", string(edit))
 	to, tn := compileFile(b, "old.cors", old, "gateway"), compileFile(b, "new.cors", new, "gateway")
 	b.ReportAllocs()
 	for b.Loop() {

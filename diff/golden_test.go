@@ -25,21 +25,33 @@ func input(t *testing.T, path string) diff.Input {
 		Importer: stdlib.Importer{Next: lang.FSImporter{FS: os.DirFS(filepath.Dir(path))}}}
 }
 
-// TestEdits compares each example with an edit of it (testdata/edits, whose
-// first line names the example) and compares the report with the golden
-// file beside the edit. A reorder, a reformat, a renamed set and a value
-// moved into a module change nothing; the others show what they open or
-// close. Every witness is then run as a fixture case: the new policy must
-// pass it and the old one fail it.
+// TestEdits applies each edit of testdata/edits to the example its first
+// line names, compares the example with the edited policy, and compares the
+// report with the golden file beside the edit. A reorder, a reformat, a
+// renamed set and values moved into modules change nothing; the others
+// show what they open or close. Every witness is then run as a fixture
+// case: the edited policy must pass it and the example fail it.
+//
+// An edit is a list of "-- replace --" and "-- with --" blocks, applied in
+// turn, each replacing text the policy holds exactly once, so that an edit
+// keeps meaning the same thing while the examples change around it.
 func TestEdits(t *testing.T) {
-	goldentest.Each(t, "testdata/edits/*.cors", func(t *testing.T, path string, src []byte) {
+	goldentest.Each(t, "testdata/edits/*.edit", func(t *testing.T, path string, src []byte) {
 		first, _, _ := strings.Cut(string(src), "\n")
 		oldPath, ok := strings.CutPrefix(first, "# old: ")
 		if !ok {
 			t.Fatalf("%s does not start with a line # old: PATH", path)
 		}
 		oldPath = filepath.Join("..", oldPath)
-		cs, err := diff.Files(input(t, oldPath), input(t, path), diff.Options{AllBuilds: true})
+		dir := t.TempDir()
+		newPath := filepath.Join(dir, strings.TrimSuffix(filepath.Base(path), ".edit")+".cors")
+		if err := os.WriteFile(newPath, applyEdit(t, oldPath, string(src)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.CopyFS(filepath.Join(dir, "shared"), os.DirFS("testdata/edits/shared")); err != nil {
+			t.Fatal(err)
+		}
+		cs, err := diff.Files(input(t, oldPath), input(t, newPath), diff.Options{AllBuilds: true})
 		if err != nil {
 			var b strings.Builder
 			lang.PrintErrors(&b, err)
@@ -49,22 +61,49 @@ func TestEdits(t *testing.T) {
 		if err := diff.WriteText(&out, cs); err != nil {
 			t.Fatal(err)
 		}
-		goldentest.Compare(t, strings.TrimSuffix(path, ".cors")+".golden", out.Bytes())
-		if name := filepath.Base(path); name == "drop-deny.cors" {
+		golden := strings.TrimSuffix(path, ".edit")
+		goldentest.Compare(t, golden+".golden", out.Bytes())
+		if filepath.Base(golden) == "drop-deny" {
 			out.Reset()
 			diff.WriteMarkdown(&out, cs)
-			goldentest.Compare(t, strings.TrimSuffix(path, ".cors")+".md.golden", out.Bytes())
+			goldentest.Compare(t, golden+".md.golden", out.Bytes())
 			out.Reset()
 			diff.WriteJSON(&out, cs)
-			goldentest.Compare(t, strings.TrimSuffix(path, ".cors")+".json.golden", out.Bytes())
+			goldentest.Compare(t, golden+".json.golden", out.Bytes())
 		}
 		for _, c := range cs {
 			for i, e := range c.Entries {
-				runWitness(t, path, c, i, e, true)
+				runWitness(t, newPath, c, i, e, true)
 				runWitness(t, oldPath, c, i, e, false)
 			}
 		}
 	})
+}
+
+// applyEdit applies the replace blocks of an edit to the policy file at
+// path.
+func applyEdit(t testing.TB, path, edit string) []byte {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := string(src)
+	blocks := strings.Split(edit, "-- replace --\n")[1:]
+	if len(blocks) == 0 {
+		t.Fatal("the edit has no -- replace -- block")
+	}
+	for _, b := range blocks {
+		old, new, ok := strings.Cut(b, "-- with --\n")
+		if !ok {
+			t.Fatalf("a -- replace -- block without -- with --:\n%s", b)
+		}
+		if n := strings.Count(policy, old); n != 1 {
+			t.Fatalf("%s holds the text to replace %d times, not once (has the example changed?):\n%s", path, n, old)
+		}
+		policy = strings.Replace(policy, old, new, 1)
+	}
+	return []byte(policy)
 }
 
 // runWitness runs an entry's witness case against a policy file, and
