@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/corspolicy/cors/regions"
+	"github.com/corspolicy/cors/partition"
 )
 
 // Category says which way a change goes.
@@ -73,9 +73,9 @@ func (c Change) String() string {
 // so it is written as what it is ("the method asked for") rather than as
 // the witness's values, and a list that differs from it only by names the
 // request did not ask for widens (the new answer lists them) or narrows.
-func changes(old, new regions.Answer, echo echoes) []Change {
+func changes(old, new partition.Answer, echo echoes) []Change {
 	if old.Allowed != new.Allowed {
-		verdict := func(a regions.Answer) string {
+		verdict := func(a partition.Answer) string {
 			if !a.Allowed {
 				return "denied"
 			}

@@ -3,9 +3,9 @@
 // (origins, paths, methods, the kind of request), with what changed and a
 // witness request for each, written as a fixture case.
 //
-// The comparison walks the regions of package regions, built from both
+// The comparison walks the regions of package partition, built from both
 // policies together, and compares the two answers to each region's witness
-// as a client observes them (regions.Answer). Every request of a region is
+// as a client observes them (partition.Answer). Every request of a region is
 // answered by each policy as its witness is, so a region whose witness gets
 // two equal answers has no request that gets two different ones, and one
 // whose witness gets two different answers has no request that gets two
@@ -27,7 +27,7 @@ import (
 
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/eval"
-	"github.com/corspolicy/cors/regions"
+	"github.com/corspolicy/cors/partition"
 )
 
 // Result is the difference between two policies.
@@ -37,14 +37,14 @@ type Result struct {
 	// changed, each in the order of the regions.
 	Entries []*Entry
 
-	space   *regions.Space
-	changed map[regions.Region]*found
+	space   *partition.Space
+	changed map[partition.Region]*found
 	varyPN  bool // the policies differ in granting private network access anywhere
 }
 
 // found is a region whose witness the two policies answer differently.
 type found struct {
-	region   regions.Region
+	region   partition.Region
 	witness  eval.Request
 	old, new eval.Decision
 	changes  []Change
@@ -60,15 +60,15 @@ type found struct {
 const varyPNSuffix = ", Access-Control-Request-Private-Network"
 
 // Tables compares two tables. It fails only when the policies are too large
-// or intricate to compare within the bounds of regions and pathset.
+// or intricate to compare within the bounds of partition and pathset.
 func Tables(old, new *compile.Table) (*Result, error) {
-	s, err := regions.New(old, new)
+	s, err := partition.New(old, new)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Old: old, New: new, space: s, changed: map[regions.Region]*found{}, varyPN: old.PrivateNetwork != new.PrivateNetwork}
+	res := &Result{Old: old, New: new, space: s, changed: map[partition.Region]*found{}, varyPN: old.PrivateNetwork != new.PrivateNetwork}
 	var list []*found
-	s.Each(func(r regions.Region) bool {
+	s.Each(func(r partition.Region) bool {
 		if f := res.compare(r); f != nil {
 			res.changed[r] = f
 			list = append(list, f)
@@ -85,8 +85,8 @@ func Tables(old, new *compile.Table) (*Result, error) {
 
 // answer returns what a client observes of d, leaving out of a preflight's
 // Vary what the policy-wide change to private network access puts there.
-func (res *Result) answer(d *eval.Decision) regions.Answer {
-	a := regions.AnswerOf(d)
+func (res *Result) answer(d *eval.Decision) partition.Answer {
+	a := partition.AnswerOf(d)
 	if res.varyPN && d.Kind == eval.Preflight {
 		a.Vary = strings.TrimSuffix(a.Vary, varyPNSuffix)
 	}
@@ -95,14 +95,14 @@ func (res *Result) answer(d *eval.Decision) regions.Answer {
 
 // compare answers the witness of r with both policies and returns what
 // differs, or nil.
-func (res *Result) compare(r regions.Region) *found {
+func (res *Result) compare(r partition.Region) *found {
 	s := res.space
 	w := s.Witness(r)
 	f := &found{region: r, witness: w, old: eval.Evaluate(res.Old, &w), new: eval.Evaluate(res.New, &w)}
 	a, b := res.answer(&f.old), res.answer(&f.new)
 	same := a.Equal(b)
 	g := s.Groups()[r.Group]
-	if r.Headers >= 0 && g.HeaderRegions()[r.Headers].Form == regions.NamedHeaders {
+	if r.Headers >= 0 && g.HeaderRegions()[r.Headers].Form == partition.NamedHeaders {
 		if echoOld, echoNew := echoesHeaders(&f.old, &w), echoesHeaders(&f.new, &w); echoOld != echoNew {
 			// One policy echoes the names asked for, the other lists
 			// the names it grants: the two agree on that list alone.
@@ -188,7 +188,7 @@ func (res *Result) EntryOf(req *eval.Request) *Entry {
 		return nil
 	}
 	if f.except != nil {
-		names, ok := regions.RequestHeaderNames(req.RequestHeaders)
+		names, ok := partition.RequestHeaderNames(req.RequestHeaders)
 		if ok && sameNames(names, f.except) {
 			return nil
 		}
@@ -219,7 +219,7 @@ func sameNames(a, b []string) bool {
 // varyEntry is the change of every preflight's Vary.
 func (res *Result) varyEntry() *Entry {
 	s := res.space
-	r := regions.Region{Group: regions.BadOriginGroup, Path: 0, Method: 0, Kind: eval.Preflight, Headers: -1}
+	r := partition.Region{Group: partition.BadOriginGroup, Path: 0, Method: 0, Kind: eval.Preflight, Headers: -1}
 	w := s.Witness(r)
 	old, new := eval.Evaluate(res.Old, &w), eval.Evaluate(res.New, &w)
 	c := Change{What: "Vary", Old: old.Vary, New: new.Vary, Direction: Changed}

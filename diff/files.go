@@ -58,7 +58,7 @@ func (c *Comparison) Build() string {
 // that profile in one file only) is compared with a policy of no rules.
 // Errors are those of parsing and compiling either file (a lang.ErrorList,
 // with positions), a policy or profile that neither file has, and a
-// comparison past the bounds of package regions.
+// comparison past the bounds of package partition.
 func Files(old, new Input, opts Options) ([]*Comparison, error) {
 	fo, err := lang.Parse(old.Name, old.Src)
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/corspolicy/cors/eval"
-	"github.com/corspolicy/cors/regions"
+	"github.com/corspolicy/cors/partition"
 )
 
 // Entry is a set of regions that changed alike: every request of the
@@ -17,7 +17,7 @@ type Entry struct {
 	// labels, with an example origin where the label is a pattern.
 	Origins string `json:"origins"`
 	// OriginClasses are the classes, every one.
-	OriginClasses []regions.OriginClass `json:"origin_classes"`
+	OriginClasses []partition.OriginClass `json:"origin_classes"`
 	// Paths describes the paths in terms of the globs (pathset's
 	// Partition.Describe); the witness holds an example.
 	Paths    string `json:"paths"`
@@ -34,9 +34,9 @@ type Entry struct {
 
 // Witness is a request of an entry, with the two answers to it.
 type Witness struct {
-	Request regions.JSONRequest `json:"request"`
-	Old     regions.Answer      `json:"old"`
-	New     regions.Answer      `json:"new"`
+	Request partition.JSONRequest `json:"request"`
+	Old     partition.Answer      `json:"old"`
+	New     partition.Answer      `json:"new"`
 	// Case is the request as a fixture case whose expectations are the
 	// new policy's answer, ready to paste; the old answer is in comments.
 	Case string `json:"case"`
@@ -44,18 +44,18 @@ type Witness struct {
 
 func newWitness(req *eval.Request, old, new *eval.Decision) Witness {
 	return Witness{
-		Request: regions.JSONRequestOf(req),
-		Old:     regions.AnswerOf(old),
-		New:     regions.AnswerOf(new),
+		Request: partition.JSONRequestOf(req),
+		Old:     partition.AnswerOf(old),
+		New:     partition.AnswerOf(new),
 		Case:    fixtureCase(req, old, new),
 	}
 }
 
-// merge groups the changed regions into entries (regions.Space.Merge),
+// merge groups the changed regions into entries (partition.Space.Merge),
 // their changes the key: every entry is a product of origins, paths,
 // methods and kinds of request, all changed alike.
-func merge(s *regions.Space, list []*found) []*Entry {
-	rs := make([]regions.Region, len(list))
+func merge(s *partition.Space, list []*found) []*Entry {
+	rs := make([]partition.Region, len(list))
 	keys := make([]string, len(list))
 	for i, f := range list {
 		rs[i], keys[i] = f.region, signature(f.changes)

@@ -9,7 +9,7 @@ import (
 	"github.com/corspolicy/cors/diff"
 	"github.com/corspolicy/cors/eval"
 	"github.com/corspolicy/cors/internal/randompolicy"
-	"github.com/corspolicy/cors/regions"
+	"github.com/corspolicy/cors/partition"
 )
 
 // policyPair writes two policies from the choices: the first random, the
@@ -65,7 +65,7 @@ func request(q randompolicy.Request) eval.Request {
 
 func answersDiffer(a, b *compile.Table, r *eval.Request) bool {
 	da, db := eval.Evaluate(a, r), eval.Evaluate(b, r)
-	return !regions.AnswerOf(&da).Equal(regions.AnswerOf(&db))
+	return !partition.AnswerOf(&da).Equal(partition.AnswerOf(&db))
 }
 
 // checkExact holds a diff to both policies' answers: a request is reported
@@ -110,7 +110,7 @@ func checkExact(t *testing.T, srcA, srcB string, requests func() (eval.Request, 
 		if d != reported {
 			da, db := eval.Evaluate(a, &r), eval.Evaluate(b, &r)
 			t.Fatalf("old:\n%s\nnew:\n%s\nrequest %+v\nanswered differently: %v, reported: %v\nold: %+v\nnew: %+v\nentries:\n%s",
-				srcA, srcB, r, d, reported, regions.AnswerOf(&da), regions.AnswerOf(&db), entries(res))
+				srcA, srcB, r, d, reported, partition.AnswerOf(&da), partition.AnswerOf(&db), entries(res))
 		}
 	}
 	return differ, alike

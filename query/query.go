@@ -2,7 +2,7 @@
 // (who may send credentials, and where; what may this origin do; who may
 // make this request; who may send this header) from its decision table,
 // exactly: the answer is every region of the request space (package
-// regions) whose requests the question selects and the policy allows,
+// partition) whose requests the question selects and the policy allows,
 // merged into products of origins, paths, methods and kinds of request,
 // each with a witness request written as a fixture case.
 //
@@ -23,7 +23,7 @@ import (
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/compile/pathset"
 	"github.com/corspolicy/cors/eval"
-	"github.com/corspolicy/cors/regions"
+	"github.com/corspolicy/cors/partition"
 )
 
 // Question selects the requests to ask about; a zero field selects any.
@@ -69,19 +69,19 @@ type Result struct {
 	// rules it out (a path the engine never judges).
 	Note string `json:"note,omitempty"`
 
-	space   *regions.Space
-	allowed map[regions.Region]bool
+	space   *partition.Space
+	allowed map[partition.Region]bool
 }
 
 // Entry is a set of regions allowed alike: every request of the origins,
 // paths, methods and kinds of request it describes (a product of them)
 // that the question selects is allowed, with the grant it names.
 type Entry struct {
-	Origins       string                `json:"origins"`
-	OriginClasses []regions.OriginClass `json:"origin_classes"`
-	Paths         string                `json:"paths"`
-	Methods       string                `json:"methods"`
-	Requests      string                `json:"requests"`
+	Origins       string                  `json:"origins"`
+	OriginClasses []partition.OriginClass `json:"origin_classes"`
+	Paths         string                  `json:"paths"`
+	Methods       string                  `json:"methods"`
+	Requests      string                  `json:"requests"`
 	// Grant is what the answers grant beyond the verdict: credentials,
 	// the public "*", private network access.
 	Grant   string  `json:"grant"`
@@ -91,8 +91,8 @@ type Entry struct {
 
 // Witness is a request of an entry, with the policy's answer.
 type Witness struct {
-	Request regions.JSONRequest `json:"request"`
-	Answer  regions.Answer      `json:"answer"`
+	Request partition.JSONRequest `json:"request"`
+	Answer  partition.Answer      `json:"answer"`
 	// Case is the request as a fixture case expecting that answer.
 	Case string `json:"case"`
 }
@@ -100,16 +100,16 @@ type Witness struct {
 // Ask answers a question about a policy. It fails on a question that
 // selects nothing a browser could send (an origin that is not a serialised
 // origin, a path that does not start with "/", a method or header that is
-// not a token) and when the policy is past the bounds of package regions.
+// not a token) and when the policy is past the bounds of package partition.
 func Ask(t *compile.Table, q Question) (*Result, error) {
 	if err := q.check(); err != nil {
 		return nil, err
 	}
-	s, err := regions.New(t)
+	s, err := partition.New(t)
 	if err != nil {
 		return nil, fmt.Errorf("%s: policy %s: %w", t.Pos, t.Name, err)
 	}
-	res := &Result{Question: q, Policy: t.Name, space: s, allowed: map[regions.Region]bool{}}
+	res := &Result{Question: q, Policy: t.Name, space: s, allowed: map[partition.Region]bool{}}
 	if q.Path != "" && pathset.Unjudged(q.Path) {
 		res.Note = q.Path + " holds a dot segment, a backslash or an escaped slash or backslash: such a path is denied whatever the policy"
 		return res, nil
@@ -128,7 +128,7 @@ func Ask(t *compile.Table, q Question) (*Result, error) {
 	}
 	r, _ := s.Locate(&probe)
 	if q.Origin != "" {
-		if group = r.Group; group == regions.BadOriginGroup {
+		if group = r.Group; group == partition.BadOriginGroup {
 			return nil, fmt.Errorf("origin %q is not a serialised origin as browsers send one (scheme://host[:port], lower case, no path)", q.Origin)
 		}
 	}
@@ -138,14 +138,14 @@ func Ask(t *compile.Table, q Question) (*Result, error) {
 	if q.Method != "" {
 		method = r.Method
 	}
-	var found []regions.Region
+	var found []partition.Region
 	var witnesses []eval.Request
 	var decisions []eval.Decision
 	var keys []string
-	s.Each(func(r regions.Region) bool {
+	s.Each(func(r partition.Region) bool {
 		g := s.Groups()[r.Group]
 		switch {
-		case g.Kind != regions.Origins, r.Method == regions.Invalid,
+		case g.Kind != partition.Origins, r.Method == partition.Invalid,
 			group >= 0 && r.Group != group, path >= 0 && r.Path != path, method >= 0 && r.Method != method,
 			q.Credentials && (r.Kind != eval.Actual || !r.Credentials),
 			q.Header != "" && (r.Kind != eval.Preflight || r.Headers != g.HeaderRegionOf([]string{q.Header})):
@@ -160,7 +160,7 @@ func Ask(t *compile.Table, q Question) (*Result, error) {
 		found = append(found, r)
 		witnesses = append(witnesses, w)
 		decisions = append(decisions, d)
-		keys = append(keys, grant(regions.AnswerOf(&d)))
+		keys = append(keys, grant(partition.AnswerOf(&d)))
 		return true
 	})
 	headers := ""
@@ -171,7 +171,7 @@ func Ask(t *compile.Table, q Question) (*Result, error) {
 		w, d := witnesses[p.First], decisions[p.First]
 		e := &Entry{Origins: p.Origins, OriginClasses: p.OriginClasses, Paths: p.Paths, Methods: p.Methods,
 			Requests: p.Requests, Grant: p.Key, Regions: p.Regions,
-			Witness: Witness{Request: regions.JSONRequestOf(&w), Answer: regions.AnswerOf(&d), Case: regions.Case(&w, &d, present(&d), nil)}}
+			Witness: Witness{Request: partition.JSONRequestOf(&w), Answer: partition.AnswerOf(&d), Case: partition.Case(&w, &d, present(&d), nil)}}
 		if q.Origin != "" {
 			e.Origins = q.Origin
 		}
@@ -202,7 +202,7 @@ func (q Question) check() error {
 
 // witness returns the witness of a region with the question's own values
 // in it, so that the question selects it.
-func (res *Result) witness(r regions.Region) eval.Request {
+func (res *Result) witness(r partition.Region) eval.Request {
 	q := res.Question
 	w := res.space.Witness(r)
 	if q.Origin != "" {
@@ -225,7 +225,7 @@ func (res *Result) witness(r regions.Region) eval.Request {
 }
 
 // grant says what an allowing answer grants beyond the verdict.
-func grant(a regions.Answer) string {
+func grant(a partition.Answer) string {
 	var parts []string
 	switch {
 	case a.AllowCredentials:
@@ -244,7 +244,7 @@ func grant(a regions.Answer) string {
 // present returns the response headers an answer sends.
 func present(d *eval.Decision) []string {
 	h := d.Header()
-	return slices.DeleteFunc(slices.Clone(regions.ResponseHeaders), func(name string) bool { return len(h.Values(name)) == 0 })
+	return slices.DeleteFunc(slices.Clone(partition.ResponseHeaders), func(name string) bool { return len(h.Values(name)) == 0 })
 }
 
 // Allows reports whether the question selects the request and the policy
@@ -280,7 +280,7 @@ func (q Question) selects(req *eval.Request) bool {
 		return false
 	}
 	if q.Header != "" {
-		names, ok := regions.RequestHeaderNames(req.RequestHeaders)
+		names, ok := partition.RequestHeaderNames(req.RequestHeaders)
 		if !preflight || !ok || len(names) == 0 {
 			return false
 		}

@@ -1,4 +1,4 @@
-package regions_test
+package partition_test
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/eval"
 	"github.com/corspolicy/cors/internal/randompolicy"
-	"github.com/corspolicy/cors/regions"
+	"github.com/corspolicy/cors/partition"
 )
 
 func compilePolicy(t testing.TB, src string) *compile.Table {
@@ -63,11 +63,11 @@ func TestWitnessesLocate(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 40 {
 		a, b := randomTables(t, r)
-		s, err := regions.New(a, b)
+		s, err := partition.New(a, b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Each(func(reg regions.Region) bool {
+		s.Each(func(reg partition.Region) bool {
 			w := s.Witness(reg)
 			got, ok := s.Locate(&w)
 			if !ok || got != reg {
@@ -81,8 +81,8 @@ func TestWitnessesLocate(t *testing.T) {
 // shape is an answer with what it echoes of the request (the origin, the
 // requested method, the requested header names) replaced by a mark, so
 // that answers to two requests of one region can be compared.
-func shape(d eval.Decision, req *eval.Request) regions.Answer {
-	a := regions.AnswerOf(&d)
+func shape(d eval.Decision, req *eval.Request) partition.Answer {
+	a := partition.AnswerOf(&d)
 	if len(req.Origin) == 1 && a.AllowOrigin != "" && a.AllowOrigin == req.Origin[0] {
 		a.AllowOrigin = "(origin)"
 	}
@@ -109,7 +109,7 @@ func TestRegionsAnswerAlike(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for range 200 {
 		a, b := randomTables(t, r)
-		s, err := regions.New(a, b)
+		s, err := partition.New(a, b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ policy p {
     allow "https://*.example.com", "https://a.example.com", "http://localhost:*", "https://*.b.example.com:8443"
     deny "https://x.example.com"
 }`)
-	s, err := regions.New(tab)
+	s, err := partition.New(tab)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ policy p {
 // policies and requests.
 func TestAnswerOfReadsTheWrittenHeaders(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	written := func(d *eval.Decision) regions.Answer {
+	written := func(d *eval.Decision) partition.Answer {
 		h := d.Header()
 		set := func(name string, fold bool) []string {
 			var out []string
@@ -204,7 +204,7 @@ func TestAnswerOfReadsTheWrittenHeaders(t *testing.T) {
 			slices.Sort(out)
 			return slices.Compact(out)
 		}
-		return regions.Answer{Allowed: d.Allowed, Status: d.Status, AllowOrigin: h.Get("Access-Control-Allow-Origin"),
+		return partition.Answer{Allowed: d.Allowed, Status: d.Status, AllowOrigin: h.Get("Access-Control-Allow-Origin"),
 			AllowCredentials: h.Get("Access-Control-Allow-Credentials") == "true", AllowMethods: set("Access-Control-Allow-Methods", false),
 			AllowHeaders: set("Access-Control-Allow-Headers", true), ExposeHeaders: set("Access-Control-Expose-Headers", true),
 			MaxAge: h.Get("Access-Control-Max-Age"), AllowPrivateNetwork: h.Get("Access-Control-Allow-Private-Network") == "true",
@@ -219,7 +219,7 @@ func TestAnswerOfReadsTheWrittenHeaders(t *testing.T) {
 			if d.Allowed && d.Kind != eval.NotCORS {
 				allowed++
 			}
-			if got, want := regions.AnswerOf(&d), written(&d); !got.Equal(want) {
+			if got, want := partition.AnswerOf(&d), written(&d); !got.Equal(want) {
 				t.Fatalf("request %+v: AnswerOf\n%+v\nwritten\n%+v", req, got, want)
 			}
 		}

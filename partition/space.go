@@ -1,4 +1,4 @@
-// Package regions splits the requests that compiled policies answer into
+// Package partition splits the requests that compiled policies answer into
 // finitely many regions, each with a witness request, such that every
 // request of a region gets from each policy the answer its witness gets. A
 // diff of two policies compares them region by region; a query asks one
@@ -44,7 +44,7 @@
 // package diff handles: where one policy echoes the requested header names
 // (headers any with credentials) and the other lists the names it grants,
 // the two agree on the one set of names equal to that list.
-package regions
+package partition
 
 import (
 	"encoding/binary"
@@ -174,7 +174,7 @@ func New(tables ...*compile.Table) (*Space, error) {
 	for _, class := range originClasses(tables) {
 		cells, ok := s.lookup(class.Witness)
 		if !ok {
-			return nil, fmt.Errorf("regions: the witness %q of %s is not an origin", class.Witness, class.Label)
+			return nil, fmt.Errorf("partition: the witness %q of %s is not an origin", class.Witness, class.Label)
 		}
 		ids := s.cellIDs(cells)
 		g, ok := byCells[ids]
