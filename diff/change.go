@@ -24,6 +24,7 @@ const (
 	Changed
 )
 
+// String names the category: widened, narrowed or changed.
 func (c Category) String() string { return [...]string{"widened", "narrowed", "changed"}[c] }
 
 // MarshalText names the category in JSON.

@@ -56,6 +56,7 @@ type LimitError struct {
 	Limit int
 }
 
+// Error says which bound the globs passed.
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("the path globs are too many or too intricate to compare: more than %d %s", e.Limit, e.What)
 }
