@@ -189,13 +189,18 @@ func New(tables ...*compile.Table) (*Space, error) {
 		}
 		s.groups[g].Classes = append(s.groups[g].Classes, class)
 	}
+	// The regions are counted as each group's header regions are made, so
+	// that many groups of many header regions stop at the bound rather
+	// than fill memory first.
+	p, m := len(s.paths.Regions()), len(s.methods)
+	n := p*m + p*m + p*(m+1)
 	for _, g := range s.groups[2:] {
 		if err := g.headerRegions(s.otherHeader); err != nil {
 			return nil, err
 		}
-	}
-	if n := s.count(); n > MaxRegions {
-		return nil, fmt.Errorf("the policies split the requests into %d regions, more than the %d a comparison takes", n, MaxRegions)
+		if n += p*m*2 + p*m*len(g.headers)*2 + p; n > MaxRegions {
+			return nil, fmt.Errorf("the policies split the requests into more than the %d regions a comparison takes", MaxRegions)
+		}
 	}
 	return s, nil
 }
@@ -305,16 +310,6 @@ func (s *Space) OtherMethod() int { return len(s.methods) - 1 }
 // Groups returns the origin groups: NoOriginGroup, BadOriginGroup, then
 // the groups of origins.
 func (s *Space) Groups() []*Group { return s.groups }
-
-// count returns the number of regions Each visits.
-func (s *Space) count() int {
-	p, m := len(s.paths.Regions()), len(s.methods)
-	n := p*m + p*m + p*(m+1)
-	for _, g := range s.groups[2:] {
-		n += p*m*2 + p*m*len(g.headers)*2 + p
-	}
-	return n
-}
 
 // Each calls yield for every region, until it returns false, in order: by
 // group, kind, path, method, then the other dimensions.

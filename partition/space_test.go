@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/eval"
@@ -226,5 +227,28 @@ func TestAnswerOfReadsTheWrittenHeaders(t *testing.T) {
 	}
 	if allowed < 100 {
 		t.Errorf("only %d CORS requests allowed", allowed)
+	}
+}
+
+// TestBound checks that policies past MaxRegions are refused with an error,
+// quickly: sixty origins, each with its own rule and headers, on many
+// paths and methods.
+func TestBound(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("cors 1\npolicy p {\n")
+	for i := range 60 {
+		fmt.Fprintf(&b, "    allow \"https://o%d.example.com\" {\n        paths \"/a%d/**\", \"/b%d/*/c\"\n        methods \"M%d\", \"N%d\", \"GET\"\n        headers \"X-%d\", \"Y-%d\", \"Z-%d\"\n    }\n", i, i, i, i, i, i, i, i)
+	}
+	b.WriteString("    allow \"https://*.example.com\" {\n        headers any\n    }\n}\n")
+	tab := compilePolicy(t, b.String())
+	if tab == nil {
+		t.Fatal("the policy does not compile")
+	}
+	start := time.Now()
+	if _, err := partition.New(tab); err == nil || !strings.Contains(err.Error(), "regions a comparison takes") {
+		t.Fatalf("New = %v, want the bound's error", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("refusing took %v", d)
 	}
 }
