@@ -24,6 +24,8 @@
 //	corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
 //	corsfmt lint [-json] [-profile P] [-strict] [path ...]
 //	corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+//	corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//	corsfmt query [-policy NAME] [-profile P] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
 //	corsfmt probe [flags] URL
 //	corsfmt lsp
 //	corsfmt help [TOPIC]
@@ -54,6 +56,8 @@
 //	  corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
 //	  corsfmt lint [-json] [-profile P] [-strict] [path ...]
 //	  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+//	  corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//	  corsfmt query [-policy NAME] [-profile P] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
 //	  corsfmt probe [flags] URL
 //	  corsfmt lsp
 //	  corsfmt help [TOPIC]
@@ -128,6 +132,73 @@
 //	  -update
 //	    	rewrite the expectations from what the engine answers
 //	  -v	list every case, passed or failed
+//
+// # Diff
+//
+//	usage: corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//
+//	Diff compares two policy files by what they answer, not by their text: it
+//	prints every change in the requests they allow and in the headers they
+//	answer with, grouped as widened, narrowed and changed, each as origins,
+//	paths, methods and kinds of request, with a witness request written as a
+//	fixture case (the new policy's answer; the old one's in comments). A
+//	reordered, reformatted or renamed policy shows no change.
+//
+//	OLD and NEW are files, or REV:PATH, read with git show, so that
+//	"corsfmt diff HEAD~1:api.cors api.cors" needs no checkout of the old tree;
+//	a relative import of REV:PATH is read from REV too. Without -profile every
+//	build either file has is compared: without a profile, and for each profile.
+//
+//	Exit status: 1 when -fail-on finds what it names (widen: anything allowed
+//	or granted that was not; change: any change), 2 on an error, 0 otherwise.
+//
+//	Flags:
+//	  -fail-on string
+//	    	exit 1 on a widening (widen) or on any change (change)
+//	  -json
+//	    	print the changes as JSON
+//	  -markdown
+//	    	print a summary for a pull-request comment
+//	  -policy string
+//	    	compare only this policy
+//	  -profile string
+//	    	compare only the build for this profile ("" for the build without one)
+//
+// # Query
+//
+//	usage: corsfmt query [-policy NAME] [-profile P] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
+//
+//	Query answers who may do what under a policy, exactly, from its decision
+//	table: every request the flags select that the policy allows, as origins,
+//	paths, methods and kinds of request, each with a witness request written
+//	as a fixture case. The flags narrow the question and combine:
+//
+//	  -credentials      actual requests that carry credentials (cookies)
+//	  -origin URL       requests from this origin: what may it do, and where
+//	  -path PATH        requests for this path, as sent
+//	  -method M         requests with this method, or preflights announcing it
+//	  -header NAME      preflights asking for this request header
+//
+//	With none, every request the policy allows. Exit status is 2 on a usage
+//	error or when the policy does not compile, 0 otherwise.
+//
+//	Flags:
+//	  -credentials
+//	    	ask about actual requests with credentials
+//	  -header string
+//	    	ask about preflights asking for this request header
+//	  -json
+//	    	print the answer as JSON
+//	  -method string
+//	    	ask about requests with this method
+//	  -origin string
+//	    	ask about requests from this origin
+//	  -path string
+//	    	ask about requests for this path
+//	  -policy string
+//	    	the policy to ask about; needed when the file has several
+//	  -profile string
+//	    	the profile to compile for, such as dev
 //
 // # Probe
 //
