@@ -1,0 +1,280 @@
+package nginx_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/corspolicy/cors/compile"
+	"github.com/corspolicy/cors/corstest"
+	"github.com/corspolicy/cors/eval"
+	nginxexport "github.com/corspolicy/cors/export/nginx"
+	"github.com/corspolicy/cors/export/nginx/nginxtest"
+)
+
+// build is one example policy compiled for one profile, with the fixture
+// files written for that build.
+type build struct {
+	file, profile, name string
+	table               *compile.Table
+	fixtures            []string
+}
+
+func (b build) String() string {
+	s := filepath.Base(b.file)
+	if b.profile != "" {
+		s += "@" + b.profile
+	}
+	return s + "/" + b.name
+}
+
+// examples returns every build of every example policy: without a profile,
+// and for each profile a fixture file is written for (NAME.PROFILE.fixtures).
+func examples(t *testing.T) []build {
+	t.Helper()
+	files, _ := filepath.Glob("../../examples/*.cors")
+	files = append(files, "../../examples/service/api.cors")
+	var out []build
+	for _, file := range files {
+		base := strings.TrimSuffix(file, ".cors")
+		fixtures, _ := filepath.Glob(base + ".*fixtures")
+		profiles := []string{""}
+		for _, fx := range fixtures {
+			label := strings.TrimSuffix(strings.TrimPrefix(fx, base), ".fixtures")
+			if label != "" {
+				profiles = append(profiles, strings.TrimPrefix(label, "."))
+			}
+		}
+		for _, profile := range profiles {
+			prog, err := compile.LoadFile(file, compile.Options{Profile: profile})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := base + ".fixtures"
+			if profile != "" {
+				want = base + "." + profile + ".fixtures"
+			}
+			for _, name := range prog.Names() {
+				table, _ := prog.Policy(name)
+				b := build{file: file, profile: profile, name: name, table: table}
+				if slices.Contains(fixtures, want) {
+					b.fixtures = []string{want}
+				}
+				out = append(out, b)
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no example policies found")
+	}
+	return out
+}
+
+// upstream is the service behind nginx and behind the Go middleware: it
+// answers every request with 200, a Vary of its own and a body, and counts
+// the preflights that reach it, which must be none.
+type upstream struct {
+	preflights atomic.Int64
+}
+
+func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodOptions && r.Header["Origin"] != nil && r.Header["Access-Control-Request-Method"] != nil {
+		u.preflights.Add(1)
+	}
+	w.Header().Add("Vary", "Accept-Encoding")
+	w.Header().Set("X-Request-Id", "42")
+	io.WriteString(w, "ok\n")
+}
+
+// answer is what a comparison looks at in a response.
+type answer struct {
+	status int
+	cors   map[string]string // each CORS header's lines, joined with ", "
+	vary   []string          // the names of every Vary line, lower-case, sorted, once each
+}
+
+var corsNames = []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials",
+	"Access-Control-Allow-Methods", "Access-Control-Allow-Headers", "Access-Control-Expose-Headers",
+	"Access-Control-Max-Age", "Access-Control-Allow-Private-Network"}
+
+func (a answer) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d", a.status)
+	for _, n := range corsNames {
+		if v, ok := a.cors[n]; ok {
+			fmt.Fprintf(&b, "\n\t%s: %s", n, v)
+		}
+	}
+	fmt.Fprintf(&b, "\n\tVary: %s", strings.Join(a.vary, ", "))
+	return b.String()
+}
+
+func (a answer) equal(b answer) bool {
+	if a.status != b.status || !slices.Equal(a.vary, b.vary) || len(a.cors) != len(b.cors) {
+		return false
+	}
+	for k, v := range a.cors {
+		if w, ok := b.cors[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// send writes the probe's bytes to addr on a connection of their own and
+// reads the response head.
+func send(addr string, p corstest.Probe) (answer, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return answer{}, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write(p.Raw("service.test")); err != nil {
+		return answer{}, err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: p.Method})
+	if err != nil {
+		return answer{}, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	a := answer{status: resp.StatusCode, cors: map[string]string{}}
+	for _, n := range corsNames {
+		if v := resp.Header.Values(n); len(v) > 0 {
+			a.cors[n] = strings.Join(v, ", ")
+		}
+	}
+	for _, line := range resp.Header.Values("Vary") {
+		for _, n := range strings.Split(line, ",") {
+			if n = strings.ToLower(strings.TrimSpace(n)); n != "" && !slices.Contains(a.vary, n) {
+				a.vary = append(a.vary, n)
+			}
+		}
+	}
+	slices.Sort(a.vary)
+	return a, nil
+}
+
+// pair is nginx with a build's exported configuration and the Go
+// middleware with the same table, each in front of its own upstream.
+type pair struct {
+	nginx, goAddr string
+	up            *upstream
+}
+
+func startPair(t *testing.T, table *compile.Table) *pair {
+	t.Helper()
+	up := &upstream{}
+	upSrv := httptest.NewServer(up)
+	t.Cleanup(upSrv.Close)
+	goSrv := httptest.NewServer(eval.NewMiddleware(table).Wrap(&upstream{}))
+	t.Cleanup(goSrv.Close)
+	ngx := nginxtest.Start(t, func(listen, module string) ([]byte, error) {
+		return nginxexport.Config(table, nginxexport.Options{Upstream: upSrv.URL, Listen: []string{listen}, Module: module})
+	}, nginxtest.Options{})
+	return &pair{nginx: ngx.Addr, goAddr: goSrv.Listener.Addr().String(), up: up}
+}
+
+// compare sends every probe to both and reports each difference; it
+// returns how many it compared, how many differed, and how many nginx
+// refused before its configuration ran where the engine denies.
+func (p *pair) compare(t *testing.T, probes []corstest.Probe) (compared, differed, refused int) {
+	t.Helper()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(probes) {
+					return
+				}
+				pr := probes[i]
+				want, err1 := send(p.goAddr, pr)
+				got, err2 := send(p.nginx, pr)
+				mu.Lock()
+				compared++
+				switch {
+				case err1 != nil || err2 != nil:
+					differed++
+					t.Errorf("%s: Go: %v, nginx: %v", pr.Name, err1, err2)
+				case got.status == http.StatusBadRequest && want.status != http.StatusBadRequest &&
+					len(got.cors) == 0 && want.cors["Access-Control-Allow-Origin"] == "":
+					// nginx's parser refused the request line (a dot
+					// segment above the root) before any configuration
+					// ran; the engine denies it all the same.
+					refused++
+					t.Logf("refused by nginx's HTTP parser, denied by the engine: %s", pr.Name)
+				case !want.equal(got):
+					differed++
+					if differed <= 20 {
+						t.Errorf("%s:\n%q\nGo middleware: %s\nnginx:         %s", pr.Name, pr.Raw("service.test"), want, got)
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return compared, differed, refused
+}
+
+// TestEquivalence starts nginx with the exported configuration of every
+// example build and sends the same bytes to it and to the Go middleware:
+// every fixture case, a witness of every decision region (see
+// corstest.RegionProbes) and the hostile set (corstest.HostileProbes).
+// Status and every CORS response header must be equal, Vary as a set of
+// names, and no preflight may reach nginx's upstream.
+func TestEquivalence(t *testing.T) {
+	nginxtest.Binary(t)
+	var fixtures, regions, hostile, differed, refused atomic.Int64
+	t.Run("builds", func(t *testing.T) {
+		for _, b := range examples(t) {
+			t.Run(b.String(), func(t *testing.T) {
+				t.Parallel()
+				p := startPair(t, b.table)
+				var fx []corstest.Probe
+				for _, f := range b.fixtures {
+					s, err := corstest.Load(b.file, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					fx = append(fx, s.FixtureProbes()...)
+				}
+				for _, set := range []struct {
+					count  *atomic.Int64
+					probes []corstest.Probe
+				}{{&fixtures, fx}, {&regions, corstest.RegionProbes(b.table)}, {&hostile, corstest.HostileProbes(b.table)}} {
+					n, d, r := p.compare(t, set.probes)
+					set.count.Add(int64(n - r))
+					differed.Add(int64(d))
+					refused.Add(int64(r))
+				}
+				if n := p.up.preflights.Load(); n > 0 {
+					t.Errorf("%d preflights reached nginx's upstream", n)
+				}
+			})
+		}
+	})
+	summary := fmt.Sprintf("requests compared with the Go middleware: %d fixture cases, %d region witnesses, %d hostile; %d disagreements; %d more refused by nginx's HTTP parser where the engine denies",
+		fixtures.Load(), regions.Load(), hostile.Load(), differed.Load(), refused.Load())
+	t.Log(summary)
+	if os.Getenv("CORS_NGINX_REPORT") != "" {
+		fmt.Println("nginx equivalence:", summary)
+	}
+}
