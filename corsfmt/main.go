@@ -28,7 +28,7 @@ type command func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 
 // subcommands maps a first argument to the subcommand it selects. Any other first argument is a flag or a path,
 // for the formatter: a file named eval is formatted as ./eval.
-var subcommands = map[string]command{"eval": runEval, "lint": runLint, "test": runTest}
+var subcommands = map[string]command{"eval": runEval, "export": runExport, "lint": runLint, "test": runTest}
 
 // run runs corsfmt with the given arguments, those after the program name,
 // and returns the exit status.
@@ -58,6 +58,7 @@ error, 0 otherwise, even when -l lists files.
 
 Subcommands, selected by the first argument:
   corsfmt eval [-policy NAME] [-profile P] [-explain] FILE.cors
+  corsfmt export -format nginx [-policy NAME] [-profile P] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
   corsfmt lint [-json] [-profile P] [path ...]
   corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
 `
