@@ -278,3 +278,57 @@ func TestEquivalence(t *testing.T) {
 		fmt.Println("nginx equivalence:", summary)
 	}
 }
+
+// TestUpstreamResponses checks what only a gateway can get wrong: the
+// policy's headers on the upstream's error responses and on nginx's own
+// when the upstream is down, the upstream's Vary kept beside the policy's,
+// and the upstream's own CORS headers never reaching the client.
+func TestUpstreamResponses(t *testing.T) {
+	prog, err := compile.LoadFile("../../examples/spa-with-cookies.cors", compile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, _ := prog.Policy("spa-api")
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "https://evil.example")
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+		w.Header().Add("Vary", "Accept-Encoding")
+		w.Header().Add("Vary", "Cookie")
+		http.Error(w, "broken", http.StatusInternalServerError)
+	}))
+	defer up.Close()
+	down := nginxtest.FreePort(t) // nothing listens there
+	for _, tc := range []struct {
+		name, upstream string
+		status         int
+		vary           []string
+	}{
+		{"an upstream error", up.URL, http.StatusInternalServerError, []string{"accept-encoding", "cookie", "origin"}},
+		{"no upstream", "http://" + down, http.StatusBadGateway, []string{"origin"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ngx := nginxtest.Start(t, func(listen, module string) ([]byte, error) {
+				return nginxexport.Config(table, nginxexport.Options{Upstream: tc.upstream, Listen: []string{listen}, Module: module})
+			}, nginxtest.Options{})
+			got, err := send(ngx.Addr, corstest.Probe{Method: "GET", Target: "/api/orders", Header: [][2]string{{"Origin", "https://app.example.com"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := answer{status: tc.status, vary: tc.vary, cors: map[string]string{
+				"Access-Control-Allow-Origin":      "https://app.example.com",
+				"Access-Control-Allow-Credentials": "true",
+				"Access-Control-Expose-Headers":    "Location, X-Request-Id",
+			}}
+			if !got.equal(want) {
+				t.Errorf("got %s\nwant %s", got, want)
+			}
+			denied, err := send(ngx.Addr, corstest.Probe{Method: "GET", Target: "/api/orders", Header: [][2]string{{"Origin", "https://evil.example"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(denied.cors) != 0 {
+				t.Errorf("a denied origin got CORS headers: %s", denied)
+			}
+		})
+	}
+}
