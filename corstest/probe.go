@@ -255,6 +255,8 @@ func HostileProbes(t *compile.Table) []Probe {
 		preflight("NUL in requested headers", o(origin), h("Access-Control-Request-Headers", "x\x00")),
 		preflight("Authorization in upper case", o(origin), h("Access-Control-Request-Headers", "AUTHORIZATION")),
 		preflight("empty requested headers", o(origin), h("Access-Control-Request-Headers", "")),
+		preflight("requested headers over three lines", o(origin), h("Access-Control-Request-Headers", "X-Request-Id"),
+			h("Access-Control-Request-Headers", " , "), h("Access-Control-Request-Headers", "content-type ,\tX-Csrf-Token")),
 		preflight("commas and blanks", o(origin), h("Access-Control-Request-Headers", " , ,\t,")),
 		preflight("private network TRUE", o(origin), h("Access-Control-Request-Private-Network", "TRUE")),
 		preflight("private network twice", o(origin), h("Access-Control-Request-Private-Network", "false"), h("Access-Control-Request-Private-Network", "true")),
