@@ -36,7 +36,7 @@ func (b *byteReader) some(options []string, max int) []string {
 var (
 	fuzzOrigins = []string{`"https://a.example.com"`, `"https://*.example.com"`, `"http://localhost:*"`,
 		`"https://*.a.example.com:8443"`, `"https://b.example.org"`, `"http://[::1]:8080"`, "any", "null",
-		`"https://*.example.com:*"`, `"https://example.com"`, `"https://example.com:8443"`}
+		`"https://*.example.com:*"`, `"https://example.com"`, `"https://example.com:8443"`, `"https://a_b.example.com"`}
 	fuzzPaths   = []string{`"/api/**"`, `"/api/*/x"`, `"/public/**"`, `"/"`}
 	fuzzMethods = []string{`"GET"`, `"PUT"`, `"patch"`, `"DELETE"`, `"POST"`}
 	fuzzHeaders = []string{`"Content-Type"`, `"X-A"`, `"Authorization"`, `"x-b"`}
@@ -44,7 +44,8 @@ var (
 	reqOrigins = []string{"https://a.example.com", "https://x.example.com", "https://example.com", "https://a.example.com:8443",
 		"https://q.a.example.com:8443", "https://q.a.example.com", "http://localhost", "http://localhost:3000", "null",
 		"HTTPS://a.example.com", "https://a.example.com/", "", "https://b.example.org", "http://[::1]:8080", "https://a.example.com:443",
-		"https://example.com:8443", "https://example.com:9000", "https://x.example.com:9000"}
+		"https://example.com:8443", "https://example.com:9000", "https://x.example.com:9000",
+		"https://a_b.example.com", "https://xn--f.example.com", "https://xn--bcher-kva.example.com", "https://-x.example.com"}
 	reqPaths   = []string{"/api/x", "/api/v/x", "/public/", "/", "/other", "/api", "/public/../api/x", "/api/x%2Fy", "/api//x", "/api/x\\y"}
 	reqMethods = []string{"GET", "PUT", "OPTIONS", "patch", "DELETE", "POST", "HEAD"}
 	reqHeaders = []string{"content-type", "X-A", "authorization", "x-b", "x-c", " , ", "bad header"}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/net/idna"
+
 	"github.com/corspolicy/cors/compile"
 )
 
@@ -353,6 +355,10 @@ func refSegment(pat, s string) bool {
 	return s != "" && pat[0] == s[0] && refSegment(pat[1:], s[1:])
 }
 
+// refIDNA is UTS 46 as the URL Standard's domain to ASCII applies it.
+var refIDNA = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.ValidateLabels(true),
+	idna.CheckHyphens(false), idna.CheckJoiners(true), idna.StrictDomainName(false))
+
 // refIsOrigin checks that s is a serialised origin by parsing it as a URL
 // and serialising it again, as a browser would.
 func refIsOrigin(s string) bool {
@@ -372,8 +378,16 @@ func refIsOrigin(s string) bool {
 	} else {
 		labels := strings.Split(host, ".")
 		for _, l := range labels {
-			if l == "" || len(l) > 63 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			if l == "" || len(l) > 63 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 				return false
+			}
+			if strings.HasPrefix(l, "xn--") {
+				// Punycode that the URL Standard's domain to ASCII accepts
+				// and that encodes back to the same label.
+				u, err := refIDNA.ToUnicode(l)
+				if a, err2 := refIDNA.ToASCII(u); err != nil || err2 != nil || a != l {
+					return false
+				}
 			}
 		}
 		if len(host) > 253 {
