@@ -74,13 +74,6 @@ policy p {
     }
 }
 `, []string{`4:24 method "patch": nginx answers 400`, `4:33 method "M2": nginx answers 400`}},
-		{"TRACE", `cors 1
-policy p {
-    allow "https://a.example" {
-        methods "TRACE"
-    }
-}
-`, []string{`4:17 method TRACE: nginx answers 405`}},
 		{"too many rules for one origin", `cors 1
 policy p {
     allow "https://a.example" { paths "/1" }
