@@ -25,7 +25,10 @@ func TestNginxInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table, _ := prog.Policy(prog.Names()[0])
+	table, err := prog.Policy(prog.Names()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	up := httptest.NewServer(http.HandlerFunc(serveAPI))
 	defer up.Close()
 	ngx := nginxtest.Start(t, func(listen, module string) ([]byte, error) {

@@ -25,7 +25,10 @@ func BenchmarkNginx(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	table, _ := prog.Policy("spa-api")
+	table, err := prog.Policy("spa-api")
+	if err != nil {
+		b.Fatal(err)
+	}
 	up := httptest.NewServer(&upstream{})
 	defer up.Close()
 	configs := []struct {

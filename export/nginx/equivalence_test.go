@@ -2,11 +2,13 @@ package nginx_test
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"github.com/corspolicy/cors/eval"
 	nginxexport "github.com/corspolicy/cors/export/nginx"
 	"github.com/corspolicy/cors/export/nginx/nginxtest"
+	"github.com/corspolicy/cors/lang"
 )
 
 // build is one example policy compiled for one profile, with the fixture
@@ -39,8 +42,10 @@ func (b build) String() string {
 }
 
 // examples returns every build of every example policy, and of
-// testdata/edge.cors: without a profile, and for each profile a fixture
-// file is written for (NAME.PROFILE.fixtures).
+// testdata/edge.cors: production and each profile the file declares
+// (compile.Resolution.Builds), each policy that has the build, with the
+// fixture file written for it when there is one (NAME.fixtures,
+// NAME.PROFILE.fixtures).
 func examples(t *testing.T) []build {
 	t.Helper()
 	files, _ := filepath.Glob("../../examples/*.cors")
@@ -50,28 +55,34 @@ func examples(t *testing.T) []build {
 	var out []build
 	for _, file := range files {
 		base := strings.TrimSuffix(file, ".cors")
-		fixtures, _ := filepath.Glob(base + ".*fixtures")
-		profiles := []string{""}
-		for _, fx := range fixtures {
-			label := strings.TrimSuffix(strings.TrimPrefix(fx, base), ".fixtures")
-			if label != "" {
-				profiles = append(profiles, strings.TrimPrefix(label, "."))
-			}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, profile := range profiles {
+		parsed, err := lang.Parse(file, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, profile := range compile.Resolve(parsed, compile.Options{}).Builds() {
 			prog, err := compile.LoadFile(file, compile.Options{Profile: profile})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := base + ".fixtures"
+			fixtures := base + ".fixtures"
 			if profile != "" {
-				want = base + "." + profile + ".fixtures"
+				fixtures = base + "." + profile + ".fixtures"
 			}
 			for _, name := range prog.Names() {
-				table, _ := prog.Policy(name)
+				table, err := prog.Policy(name)
+				var e *lang.Error
+				if errors.As(err, &e) && e.Code == compile.CodeProfile {
+					continue // a policy without this profile: no such build
+				} else if err != nil {
+					t.Fatal(err)
+				}
 				b := build{file: file, profile: profile, name: name, table: table}
-				if slices.Contains(fixtures, want) {
-					b.fixtures = []string{want}
+				if _, err := os.Stat(fixtures); err == nil {
+					b.fixtures = []string{fixtures}
 				}
 				out = append(out, b)
 			}
@@ -287,7 +298,10 @@ func TestUpstreamResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table, _ := prog.Policy("spa-api")
+	table, err := prog.Policy("spa-api")
+	if err != nil {
+		t.Fatal(err)
+	}
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "https://evil.example")
 		w.Header().Set("Access-Control-Allow-Credentials", "true")
