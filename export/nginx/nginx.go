@@ -428,12 +428,43 @@ func literal(s string) string {
 // portNumber matches a port of 1 to 65535 without leading zeros.
 const portNumber = `(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])`
 
+// plainLabel matches a label of SPEC.md's definition of a host that does
+// not start with "xn--": 1 to 63 bytes of lower-case letters, digits,
+// hyphens and underscores. Go's regular expressions have no lookahead, so
+// the four alternatives spell "not x", "x then not n", "xn then not -" and
+// "xn- then not -".
+const plainLabel = `(?:[a-wyz0-9_-][a-z0-9_-]{0,62}|x(?:[a-mo-z0-9_-][a-z0-9_-]{0,61})?|xn(?:[a-z0-9_][a-z0-9_-]{0,60})?|xn-(?:[a-z0-9_][a-z0-9_-]{0,59})?)`
+
 // OriginSyntax returns, in order, the regular expressions that decide
-// whether a value is a serialised origin as compile.Table.Lookup accepts
-// it: the first that matches decides, with the verdict beside it, and a
-// value none matches is not one. They are in the syntax PCRE and Go share.
-func OriginSyntax() []OriginRule {
-	host := `(?:[a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63}|\[[0-9a-f:.]*\]`
+// whether a value is a serialised origin for the configuration of t: the
+// first that matches decides, with the verdict beside it, and a value none
+// matches is not one. They are in the syntax PCRE and Go share.
+//
+// They accept what t.Lookup accepts, with one exception, in which they are
+// stricter, never looser: an xn-- label must be punycode that UTS 46
+// accepts and encodes back to itself, which Lookup decodes to check and
+// nginx cannot. So a host label that starts with "xn--" is accepted only
+// inside a name of t's regions (a host an origin pattern names, or one of
+// its parents: exact origins, hosts and wildcard bases, whose labels the
+// compiler checked), and refused anywhere else: in front of such a name,
+// or in a host no pattern names. SPEC.md, "Export to nginx", says so.
+func OriginSyntax(t *compile.Table) []OriginRule {
+	var named []string
+	for _, r := range t.OriginRegions() {
+		if hasPunycodeLabel(r.Host) && !slices.Contains(named, r.Host) {
+			named = append(named, r.Host)
+		}
+	}
+	slices.Sort(named)
+	last := plainLabel
+	if len(named) > 0 {
+		alts := []string{plainLabel}
+		for _, n := range named {
+			alts = append(alts, literal(n))
+		}
+		last = "(?:" + strings.Join(alts, "|") + ")"
+	}
+	host := `(?:` + plainLabel + `\.)*` + last + `|\[[0-9a-f:.]*\]`
 	return []OriginRule{
 		{fmt.Sprintf("^.{%d}", compile.MaxOriginLength+1), false},
 		{`^https?://[^:\[][^:]{253}`, false},
@@ -442,6 +473,12 @@ func OriginSyntax() []OriginRule {
 		{`^null$`, true},
 		{`^https?://(?:` + host + `)(?::` + portNumber + `)?$`, true},
 	}
+}
+
+// hasPunycodeLabel reports whether a host has a label that starts with
+// "xn--".
+func hasPunycodeLabel(host string) bool {
+	return strings.HasPrefix(host, "xn--") || strings.Contains(host, ".xn--")
 }
 
 // OriginRule is one step of OriginSyntax.
@@ -455,8 +492,10 @@ type OriginRule struct {
 func (g *generator) originMaps() {
 	g.line("# 1 when the Origin is a serialised origin as browsers send it: lower case, no")
 	g.line("# path, no default port, at most %d bytes. Anything else is never reflected.", compile.MaxOriginLength)
+	g.line("# A label starting with xn-- is one only inside a name the policy lists: nginx")
+	g.line("# cannot check punycode, so it refuses one the compiler has not checked.")
 	g.line("map %s %s {", g.name("origin"), g.name("origin_ok"))
-	for _, r := range OriginSyntax() {
+	for _, r := range OriginSyntax(g.t) {
 		g.line("    \"~%s\" %d;", r.Regexp, b2i(r.Valid))
 	}
 	g.line("    default 0;")
@@ -487,7 +526,7 @@ func (g *generator) originMaps() {
 		case r.Host == "":
 			g.line("    \"~^1%s://\" %s;", r.Scheme, id)
 		default:
-			g.line("    \"~^1%s://(?:[a-z0-9-]+\\.)+%s%s$\" %s;", r.Scheme, literal(r.Host), port, id)
+			g.line("    \"~^1%s://(?:[a-z0-9_-]+\\.)+%s%s$\" %s;", r.Scheme, literal(r.Host), port, id)
 		}
 	}
 	g.line("    default \"\";")

@@ -141,15 +141,22 @@ func TestOptions(t *testing.T) {
 // whether a value is a serialised origin to the table's Lookup, over
 // origins at every edge and random mutations of them. A change to what
 // Lookup accepts fails here until the export follows it.
+//
+// One difference is allowed, and only one way: a host with an xn-- label
+// outside the names the table lists (unnamedPunycode), which Lookup
+// accepts when the label is punycode UTS 46 accepts, nginx refuses, since
+// it cannot decode punycode (SPEC.md, "Export to nginx"). nginx must never
+// accept what Lookup refuses.
 func TestOriginSyntax(t *testing.T) {
 	table := compileOne(t, `cors 1
 policy p {
-    allow "https://app.example.com", "https://*.example.org:*", "http://[::1]:3000", "http://10.0.0.1"
+    allow "https://app.example.com", "https://*.example.org:*", "http://[::1]:3000", "http://10.0.0.1", "https://a_b.example.com"
+    allow "https://xn--bcher-kva.example.com", "https://*.xn--mnchen-3ya.example.net"
 }
 `)
 	var rules []*regexp.Regexp
 	var verdicts []bool
-	for _, r := range nginxexport.OriginSyntax() {
+	for _, r := range nginxexport.OriginSyntax(table) {
 		rules = append(rules, regexp.MustCompile(r.Regexp))
 		verdicts = append(verdicts, r.Valid)
 	}
@@ -168,11 +175,23 @@ policy p {
 		"https://[" + strings.Repeat(".", 258) + "]", "http://10.0.0.1", "http://999.1.1.1", "https://a.example.org", "https://b.a.example.org:1",
 		"https://" + strings.Repeat("a", 63) + ".example.org", "https://" + strings.Repeat("a", 64) + ".example.org",
 		"https://" + strings.Repeat("a.", 126) + "ab", "https://" + strings.Repeat("a.", 126) + "a", "https://a..b", "https://.a", "https://a.",
-		"https://a_b.example.org", "https://xn--zz.example.org", "ftp://a.example", "https:/a", "https://a b", "https://a\tb",
+		"https://a_b.example.org", "https://_.example.org", "https://-a.example.org", "https://a-.example.org", "https://ab--c.example.org",
+		"https://a_b.example.com", "https://a_b.example.com:8443", "https://a_b.unlisted.test",
+		"https://xn--zz.example.org", "ftp://a.example", "https:/a", "https://a b", "https://a\tb",
 		"https://a.example.org:*", "https://user@a.example.org", "https://-.example.org", "https://a.example.org\x00",
-		"https://\xffa.example.org", "https://" + strings.Repeat("a", 300)}
+		"https://\xffa.example.org", "https://" + strings.Repeat("a", 300),
+		// Labels that start with xn--, and labels that almost do.
+		"https://xn--bcher-kva.example.com", "https://xn--bcher-kva.example.com:8443", "http://xn--bcher-kva.example.com",
+		"https://a.xn--bcher-kva.example.com", "https://xn--mnchen-3ya.example.net", "https://a.xn--mnchen-3ya.example.net",
+		"https://a.b.xn--mnchen-3ya.example.net:8443", "https://xn--bcher-kva.xn--mnchen-3ya.example.net",
+		"https://xn--bcher-kva.example.org", "https://a.xn--bcher-kva.example.org", "https://xn--ls8h.example.org:8443",
+		"https://xn--bcher-kva.unlisted.test", "https://xn--bcher-kva", "https://xn--mnchen-3ya.example.org",
+		"https://xn--f.example.org", "https://xn--.example.org", "https://xn--a.example.org", "https://xn--f.xn--mnchen-3ya.example.net",
+		"https://XN--bcher-kva.example.org", "https://xn-a.example.org", "https://xn-.example.org", "https://xn.example.org",
+		"https://x.example.org", "https://xna.example.org", "https://xn_-a.example.org", "https://xn-_a.example.org",
+		"https://xn--bcher-kva.example.com.example.org"}
 	rng := rand.New(rand.NewPCG(1, 2))
-	const alphabet = "az09-.:/[]_@%AZ\x00\xff*"
+	const alphabet = "az09-.:/[]_@%AZ\x00\xff*xn"
 	corpus := append([]string(nil), seeds...)
 	for _, s := range seeds {
 		for range 200 {
@@ -189,15 +208,56 @@ policy p {
 			corpus = append(corpus, string(b))
 		}
 	}
+	stricter := 0
 	for _, s := range corpus {
 		if strings.ContainsRune(s, '\n') {
 			continue
 		}
 		_, want := table.Lookup(s)
-		if got := valid(s); got != want {
+		switch got := valid(s); {
+		case got == want:
+		case want && unnamedPunycode(table, s):
+			// The one known difference: nginx refuses an xn-- label
+			// the policy does not list, valid punycode or not.
+			stricter++
+		default:
 			t.Errorf("%q: the export reads it as valid %v, Lookup as %v", s, got, want)
 		}
 	}
+	if stricter == 0 {
+		t.Error("no origin with an xn-- label the policy does not list, which nginx refuses and Lookup accepts, was tried")
+	}
+	t.Logf("%d origins: equal but for %d with an xn-- label the policy does not list, which nginx refuses", len(corpus), stricter)
+}
+
+// unnamedPunycode reports whether the host of origin, a serialised origin,
+// has a label starting with "xn--" outside the names of t's regions (the
+// hosts its origin patterns name, and their parents): in front of the
+// longest of them that ends the host, or anywhere in a host none ends.
+// nginx refuses such an origin where Lookup accepts it when the label is
+// valid punycode (SPEC.md, "Export to nginx").
+func unnamedPunycode(t *compile.Table, origin string) bool {
+	_, host, ok := strings.Cut(origin, "://")
+	if !ok || strings.HasPrefix(host, "[") {
+		return false
+	}
+	host, _, _ = strings.Cut(host, ":")
+	front := host
+	for _, r := range t.OriginRegions() {
+		switch {
+		case r.Host == "" || strings.HasPrefix(r.Host, "["):
+		case host == r.Host:
+			front = ""
+		case strings.HasSuffix(host, "."+r.Host) && len(host)-len(r.Host)-1 < len(front):
+			front = host[:len(host)-len(r.Host)-1]
+		}
+	}
+	for _, label := range strings.Split(front, ".") {
+		if strings.HasPrefix(label, "xn--") {
+			return true
+		}
+	}
+	return false
 }
 
 // TestPathRegexp holds the regular expression of each path pattern to the
