@@ -175,8 +175,10 @@ func plainMethod(m string) bool {
 // the bounds of the requested headers one past each limit; CR, LF and NUL
 // where a client can put them; two Origin lines; an upper-case scheme, a
 // trailing slash, a default port, surrounding blanks and an empty Origin;
-// several or malformed requested methods; and paths that routers read in
-// different ways, escaped and not.
+// several or malformed requested methods; paths that routers read in
+// different ways, escaped and not; and hosts at the edges of SPEC.md's
+// definition of a host (hostFronts) in front of each wildcard's base and
+// of a host no pattern names.
 func HostileProbes(t *compile.Table) []Probe {
 	origin, path, method := "https://unlisted.example.invalid", "/", "GET"
 	for _, c := range t.Classes() {
@@ -274,6 +276,34 @@ func HostileProbes(t *compile.Table) []Probe {
 			Header: [][2]string{o(origin), {"Access-Control-Request-Method", "GE T"}}},
 		Probe{Name: "OPTIONS without a requested method", Method: "OPTIONS", Target: path, Header: [][2]string{o(origin)}},
 	)
+	for _, c := range t.Classes() {
+		scheme, rest, _ := strings.Cut(c.Witness, "://")
+		var base string
+		switch {
+		case strings.HasPrefix(rest, "witness."):
+			base = strings.TrimPrefix(rest, "witness.") // below a wildcard's base
+		case strings.HasPrefix(rest, "unlisted."):
+			base = strings.TrimPrefix(rest, "unlisted.") // no pattern names it
+		default:
+			continue
+		}
+		p, m := "/", "GET"
+		if len(c.Cell.Allow) > 0 {
+			r := c.Cell.Allow[0]
+			if r.Paths != nil {
+				p = concretePath(r.Paths[0].Text)
+			}
+			if len(r.Methods) > 0 && plainMethod(r.Methods[0]) {
+				m = r.Methods[0]
+			}
+		}
+		for _, front := range hostFronts {
+			origin := scheme + "://" + front + "." + base
+			out = append(out, Probe{Name: "host " + origin, Method: m, Target: p, Header: [][2]string{o(origin)}},
+				Probe{Name: "host " + origin + " (preflight)", Method: "OPTIONS", Target: p,
+					Header: [][2]string{o(origin), {"Access-Control-Request-Method", m}}})
+		}
+	}
 	for _, target := range []string{
 		path + "/../x", path + "/%2e%2E/x", path + "/.%2e", path + "/./x", path + "%2Fx", path + "%2fx", path + "%5Cx",
 		"/../" + strings.TrimPrefix(path, "/"), "/%2e%2e" + path,
@@ -288,6 +318,13 @@ func HostileProbes(t *compile.Table) []Probe {
 	}
 	return out
 }
+
+// hostFronts are labels to put in front of a name, at the edges of
+// SPEC.md's definition of a host: underscores and hyphens where DNS names
+// have none, labels of 63 and 64 bytes, and labels that start with xn--,
+// punycode UTS 46 accepts (bücher, 💩) and not.
+var hostFronts = []string{"a_b", "_", "-a", "a-", "ab--c", strings.Repeat("a", 63), strings.Repeat("a", 64),
+	"xn--bcher-kva", "a.xn--bcher-kva", "xn--ls8h", "xn--f", "xn--", "xn-a", "XN--bcher-kva"}
 
 func repeatLine(name, value string, n int) [][2]string {
 	out := make([][2]string, n)
