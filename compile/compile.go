@@ -49,6 +49,16 @@ func unknownProfile(owner, name string, declared []string) string {
 // Names returns the names of the policies, sorted.
 func (p *Program) Names() []string { return keys(p.policies) }
 
+// Profiles returns the profiles the file's policies declare, sorted.
+func (p *Program) Profiles() []string {
+	var out []string
+	for _, names := range p.profiles {
+		out = append(out, names...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // CompileSource parses and compiles the source of a .cors file.
 func CompileSource(filename string, src []byte, opts Options) (*Program, error) {
 	f, err := lang.Parse(filename, src)
@@ -309,7 +319,12 @@ func clauseKeyword(c lang.Clause) string {
 }
 
 func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
-	items := c.expand(s, r.Origins, "origins")
+	items, dups := c.expand(s, r.Origins, "origins")
+	for _, it := range dups {
+		if it.lit != nil {
+			out.Duplicates = append(out.Duplicates, it.lit)
+		}
+	}
 	seen := map[string]bool{}
 	for _, it := range items {
 		switch {
@@ -321,7 +336,7 @@ func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
 		case it.keyword == "null":
 			out.Null = true
 		default:
-			p, err := ParsePattern(it.lit.Value)
+			p, err := c.pattern(it.lit.Value)
 			if err != nil {
 				c.errorf(posIn(it.lit, err.Offset), it.lit.EndPos, CodeOrigin, "invalid origin %q: %s", it.lit.Value, err.Msg)
 				continue
@@ -362,7 +377,8 @@ func (c *compiler) paths(s *scope, cl *lang.ListClause, out *Rule) {
 
 func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
 	out.Methods = []string{}
-	for _, it := range c.expand(s, cl.Values, "methods") {
+	items, _ := c.expand(s, cl.Values, "methods")
+	for _, it := range items {
 		switch {
 		case it.keyword == "any":
 			if len(cl.Values) > 1 {
@@ -394,7 +410,8 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule) {
 	}
 	*names = []string{}
 	var anyAt *lang.Value
-	for _, it := range c.expand(s, cl.Values, "headers") {
+	items, _ := c.expand(s, cl.Values, "headers")
+	for _, it := range items {
 		switch {
 		case it.keyword == "any":
 			*anyFlag, anyAt = true, it.at

@@ -23,7 +23,7 @@
 //	corsfmt [flags] [path ...]
 //	corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
 //	corsfmt export -format nginx [-policy NAME] [-profile P] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
-//	corsfmt lint [-json] [-profile P] [path ...]
+//	corsfmt lint [-json] [-profile P] [-strict] [path ...]
 //	corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
 //	corsfmt probe [flags] URL
 //	corsfmt lsp
@@ -54,7 +54,7 @@
 //	Subcommands, selected by the first argument (corsfmt help NAME tells more):
 //	  corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
 //	  corsfmt export -format nginx [-policy NAME] [-profile P] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
-//	  corsfmt lint [-json] [-profile P] [path ...]
+//	  corsfmt lint [-json] [-profile P] [-strict] [path ...]
 //	  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
 //	  corsfmt probe [flags] URL
 //	  corsfmt lsp
@@ -118,19 +118,22 @@
 //
 // # Lint
 //
-//	usage: corsfmt lint [-json] [-profile P] [path ...]
+//	usage: corsfmt lint [-json] [-profile P] [-strict] [path ...]
 //
 //	Lint prints the compile errors and lint findings of each policy, all of
 //	them, sorted: file:line:col: severity: message (CODE). A directory is
 //	searched for .cors files. Without -profile every profile block is linted;
 //	with it, the rules a build for that profile has. Exit status is 1 when
-//	any error is found, 2 on a usage or I/O error, 0 otherwise.
+//	any error is found (with -strict, any warning too), 2 on a usage or I/O
+//	error, 0 otherwise.
 //
 //	Flags:
 //	  -json
 //	    	print the findings as a JSON array
 //	  -profile string
 //	    	lint the rules of a build for this profile only
+//	  -strict
+//	    	exit 1 on warnings too, for a CI that holds them
 //
 // # Test
 //

@@ -132,4 +132,5 @@ func (l *linter) policy(rules []*compile.Rule) {
 		l.maxAge(r)
 	}
 	l.overlaps(rules)
+	l.unreadable(rules)
 }
