@@ -22,6 +22,7 @@
 //
 //	corsfmt [flags] [path ...]
 //	corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
+//	corsfmt export -format nginx [-policy NAME] [-profile P] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
 //	corsfmt lint [-json] [-profile P] [-strict] [path ...]
 //	corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
 //	corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
@@ -54,6 +55,7 @@
 //
 //	Subcommands, selected by the first argument (corsfmt help NAME tells more):
 //	  corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
+//	  corsfmt export -format nginx [-policy NAME] [-profile P] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
 //	  corsfmt lint [-json] [-profile P] [-strict] [path ...]
 //	  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
 //	  corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
@@ -87,6 +89,36 @@
 //	    	the policy to answer with; needed when the file has several
 //	  -profile string
 //	    	the profile to compile for, such as dev
+//
+// # Export
+//
+//	usage: corsfmt export -format nginx [-policy NAME] [-profile P] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
+//
+//	Export writes the policy as configuration for another server. With -format
+//	nginx it is a file to include in nginx's http block: a server that answers
+//	preflights itself and passes every other request to the upstream with the
+//	policy's CORS headers, and the njs module it reads request headers with
+//	(cors_request.js). With -o the configuration goes to FILE and the module
+//	beside it; without, the configuration goes to standard output and the
+//	module is expected beside nginx's main configuration file.
+//
+//	A construct the server cannot carry exactly is refused, with its position;
+//	nothing is approximated. Exit status is 1 when the policy does not compile
+//	or is refused, 2 on a usage or I/O error.
+//
+//	Flags:
+//	  -format string
+//	    	the configuration to write: nginx
+//	  -listen value
+//	    	a listen directive's value, such as 8081 or "443 ssl"; repeatable (default 8081)
+//	  -o string
+//	    	write the configuration to this file and the njs module beside it
+//	  -policy string
+//	    	the policy to export; needed when the file has several
+//	  -profile string
+//	    	the profile to compile for, such as dev
+//	  -upstream string
+//	    	where requests other than preflights go: scheme://host[:port], no path (default "http://127.0.0.1:8080")
 //
 // # Lint
 //

@@ -29,6 +29,7 @@ type subcommand struct {
 func subcommandTable() []subcommand {
 	return []subcommand{
 		{name: "eval", summary: "answer request heads with a policy", run: runEval, usage: evalUsage, files: policyFiles},
+		{name: "export", summary: "write a policy as another server's configuration, such as nginx's", run: runExport, usage: exportUsage, files: policyFiles},
 		{name: "lint", summary: "report what a CORS reviewer would raise", run: runLint, usage: lintUsage, files: policyFiles},
 		{name: "test", summary: "run fixture files, with coverage and mutations", run: runTest, usage: testUsage, files: fixtureFiles},
 		{name: "diff", summary: "compare two policies by what they answer, with a witness per change", run: runDiff, usage: diffUsage, files: policyFiles},
