@@ -65,9 +65,21 @@ var (
 // Policy writes a policy named p of a few rules chosen by b.
 func Policy(b *Choices) string { return Wrap(Rules(b)) }
 
-// Wrap writes a policy named p of the rules.
+// Bundles are the grant bundles every random policy declares, for its
+// rules to name: a rule that names one may also write clauses of its own,
+// which replace the bundle's.
+var Bundles = []string{
+	"grants read {\nmethods \"GET\", \"patch\"\nheaders \"X-A\"\nexpose \"X-Total\"\nmax-age 10m\n}\n",
+	"grants write {\nmethods any\nheaders any, \"Authorization\"\ncredentials\npreflight-status 200\n}\n",
+	"grants local {\nmethods \"PUT\", \"DELETE\"\nprivate-network\nmax-age 0s\n}\n",
+}
+
+// bundleNames are the names of Bundles, in order.
+var bundleNames = []string{"read", "write", "local"}
+
+// Wrap writes a policy named p of the rules, after the bundles.
 func Wrap(rules []string) string {
-	return "cors 1\n\npolicy p {\n" + strings.Join(rules, "") + "}\n"
+	return "cors 1\n\n" + strings.Join(Bundles, "\n") + "\npolicy p {\n" + strings.Join(rules, "") + "}\n"
 }
 
 // Rules writes one to five rules chosen by b.
@@ -100,6 +112,9 @@ func Rule(b *Choices) string {
 		fmt.Fprintf(&s, "methods %s\n", strings.Join(m, ", "))
 	}
 	if effect == "allow" {
+		if b.Pick(3) == 0 {
+			fmt.Fprintf(&s, "grants %s\n", bundleNames[b.Pick(len(bundleNames))])
+		}
 		creds := b.Pick(3) == 0
 		if h := b.Some(Headers, 2); len(h) > 0 || b.Pick(3) == 0 {
 			if b.Pick(2) == 0 {
