@@ -44,14 +44,14 @@ func inlineBundles(f *lang.File) {
 				bundle = bundles[g.Bundle.Ref.Name]
 				continue
 			}
-			own[clauseKeyword(c)] = true
+			own[lang.Keyword(c)] = true
 			clauses = append(clauses, c)
 		}
 		if bundle == nil {
 			continue
 		}
 		for _, c := range bundle.Block.Clauses {
-			if !own[clauseKeyword(c)] {
+			if !own[lang.Keyword(c)] {
 				clauses = append(clauses, c)
 			}
 		}

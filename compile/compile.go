@@ -249,7 +249,7 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 	seen := map[string]lang.Node{}
 	var grants *lang.GrantsClause
 	for _, cl := range r.Block.Clauses {
-		kw := clauseKeyword(cl)
+		kw := lang.Keyword(cl)
 		if prev, dup := seen[kw]; dup {
 			c.errorf(cl.Start(), cl.End(), CodeClause, "%s is already given at %d:%d; merge the two", kw,
 				prev.Start().Line, prev.Start().Column)
@@ -276,7 +276,7 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 		if b, bs := c.bundle(s, grants.Bundle); b != nil {
 			out.Grants, out.Bundle = grants, b
 			for _, cl := range b.Block.Clauses {
-				if kw := clauseKeyword(cl); seen[kw] == nil && kw != "paths" && kw != "grants" {
+				if kw := lang.Keyword(cl); seen[kw] == nil && kw != "paths" && kw != "grants" {
 					via := grants.Bundle
 					if b.Pos.Filename == r.Pos.Filename {
 						via = nil // the value in the bundle is the place to point at
@@ -350,21 +350,6 @@ func (c *compiler) finishRule(r *lang.Rule, out *Rule) {
 					"%s cannot go with credentials: browsers refuse a wildcard on a request with credentials", kw)
 			}
 		}
-	}
-}
-
-func clauseKeyword(c lang.Clause) string {
-	switch c := c.(type) {
-	case *lang.ListClause:
-		return c.Keyword
-	case *lang.FlagClause:
-		return c.Keyword
-	case *lang.MaxAgeClause:
-		return "max-age"
-	case *lang.GrantsClause:
-		return "grants"
-	default:
-		return "preflight-status"
 	}
 }
 

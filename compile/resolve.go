@@ -160,17 +160,10 @@ func (c *compiler) bundle(s *scope, v *lang.Value) (*lang.Bundle, *scope) {
 		c.errorf(v.Pos, v.EndPos, CodeMisplaced, "grants names a bundle declared with grants NAME { ... }, not a value")
 		return nil, nil
 	}
-	ref, target := v.Ref, s
-	if ref.Module != "" {
-		m, ok := s.imports[ref.Module]
-		if !ok {
-			c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined module %s in %s%s", ref.Module, ref, suggest(ref.Module, keys(s.imports)))
-			return nil, nil
-		}
-		if m == nil {
-			return nil, nil // the import failed and was reported
-		}
-		target = m
+	ref := v.Ref
+	target := c.scopeOf(s, ref)
+	if target == nil {
+		return nil, nil
 	}
 	b, ok := target.bundles[ref.Name]
 	if !ok {
@@ -188,7 +181,7 @@ func (c *compiler) bundle(s *scope, v *lang.Value) (*lang.Bundle, *scope) {
 // its values, once, whether or not a rule uses it.
 func (c *compiler) checkBundle(s *scope, b *lang.Bundle) {
 	for _, cl := range b.Block.Clauses {
-		switch kw := clauseKeyword(cl); kw {
+		switch kw := lang.Keyword(cl); kw {
 		case "paths":
 			c.errorf(cl.Start(), cl.End(), CodeClause, "a bundle holds no paths: where a rule applies is said in the rule")
 		case "grants":
@@ -197,7 +190,7 @@ func (c *compiler) checkBundle(s *scope, b *lang.Bundle) {
 	}
 	r := &lang.Rule{Span: b.Span, Effect: "allow", Block: &lang.Block{Span: b.Block.Span}}
 	for _, cl := range b.Block.Clauses {
-		if kw := clauseKeyword(cl); kw != "paths" && kw != "grants" {
+		if kw := lang.Keyword(cl); kw != "paths" && kw != "grants" {
 			r.Block.Clauses = append(r.Block.Clauses, cl)
 		}
 	}
@@ -295,20 +288,26 @@ func (c *compiler) expand(s *scope, values []*lang.Value, kind string) (out, dup
 	return out, dups
 }
 
+// scopeOf returns the scope a reference's name is declared in: s, or the
+// module its prefix names; nil, after reporting why, when there is none.
+func (c *compiler) scopeOf(s *scope, ref *lang.Ref) *scope {
+	if ref.Module == "" {
+		return s
+	}
+	m, ok := s.imports[ref.Module]
+	if !ok {
+		c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined module %s in %s%s", ref.Module, ref, suggest(ref.Module, keys(s.imports)))
+		return nil
+	}
+	return m // nil when the import failed, which was reported
+}
+
 // deref returns the values of the set a reference names, and those written
 // twice in it.
 func (c *compiler) deref(s *scope, ref *lang.Ref, kind string) ([]item, []item) {
-	target := s
-	if ref.Module != "" {
-		m, ok := s.imports[ref.Module]
-		if !ok {
-			c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined module %s in %s%s", ref.Module, ref, suggest(ref.Module, keys(s.imports)))
-			return nil, nil
-		}
-		if m == nil {
-			return nil, nil // the import failed and was reported
-		}
-		target = m
+	target := c.scopeOf(s, ref)
+	if target == nil {
+		return nil, nil
 	}
 	e, ok := target.sets[ref.Name]
 	if !ok {

@@ -146,14 +146,14 @@ func (r *Rule) ValueNode(key, keyword string) lang.Node {
 func (r *Rule) Clause(keyword string) lang.Node {
 	if r.Node.Block != nil {
 		for _, c := range r.Node.Block.Clauses {
-			if clauseKeyword(c) == keyword {
+			if lang.Keyword(c) == keyword {
 				return c
 			}
 		}
 	}
 	if r.Bundle != nil && r.Bundle.Pos.Filename == r.Pos.Filename {
 		for _, c := range r.Bundle.Block.Clauses {
-			if clauseKeyword(c) == keyword {
+			if lang.Keyword(c) == keyword {
 				return c
 			}
 		}

@@ -141,7 +141,7 @@ func (p *Policy) inline(r *lang.Rule) []lang.Clause {
 			grants = g
 			continue
 		}
-		own[clauseKeyword(c)] = true
+		own[lang.Keyword(c)] = true
 		out = append(out, c)
 	}
 	if grants == nil {
@@ -172,7 +172,7 @@ func (p *Policy) inline(r *lang.Rule) []lang.Clause {
 		}
 	}
 	for _, c := range compiled.Bundle.Block.Clauses {
-		kw := clauseKeyword(c)
+		kw := lang.Keyword(c)
 		if own[kw] {
 			continue
 		}
@@ -192,20 +192,6 @@ func (p *Policy) inline(r *lang.Rule) []lang.Clause {
 		}
 	}
 	return out
-}
-
-func clauseKeyword(c lang.Clause) string {
-	switch c := c.(type) {
-	case *lang.ListClause:
-		return c.Keyword
-	case *lang.FlagClause:
-		return c.Keyword
-	case *lang.MaxAgeClause:
-		return "max-age"
-	case *lang.StatusClause:
-		return "preflight-status"
-	}
-	return "grants"
 }
 
 // bundleUsers returns the builds that have a rule of the policy that

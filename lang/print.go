@@ -244,7 +244,7 @@ func (p *printer) block(b *Block) {
 	p.open(b.Pos)
 	width := 0
 	for _, c := range b.Clauses {
-		if k := clauseKeyword(c); k != "" {
+		if k := Keyword(c); k != "" {
 			if _, flag := c.(*FlagClause); !flag {
 				width = max(width, len(k))
 			}
@@ -252,7 +252,7 @@ func (p *printer) block(b *Block) {
 	}
 	for _, c := range b.Clauses {
 		p.begin(c.Start(), false)
-		k := clauseKeyword(c)
+		k := Keyword(c)
 		multi := false
 		switch c := c.(type) {
 		case *GrantsClause:
@@ -274,7 +274,9 @@ func (p *printer) block(b *Block) {
 	p.close(b.EndPos)
 }
 
-func clauseKeyword(c Clause) string {
+// Keyword returns the keyword a clause starts with: "paths", "credentials",
+// "max-age", "grants" and so on.
+func Keyword(c Clause) string {
 	switch c := c.(type) {
 	case *ListClause:
 		return c.Keyword
