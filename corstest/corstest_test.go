@@ -475,3 +475,19 @@ func TestThroughBundles(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadRefusesUntrusted checks that a fixture file's policy with a
+// trust finding is not run: Load, which Run and corsfmt test use, returns
+// the finding with its code and position.
+func TestLoadRefusesUntrusted(t *testing.T) {
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "api.cors")
+	fixtures := filepath.Join(dir, "api.fixtures")
+	os.WriteFile(policy, []byte("cors 1\n\npolicy api {\n    allow null {\n        credentials\n    }\n}\n"), 0o644)
+	os.WriteFile(fixtures, []byte("fixtures 1\n\ncase \"null\" {\n    GET \"/\"\n    Origin \"null\"\n\n    expect allowed\n}\n"), 0o644)
+	_, err := corstest.Load(policy, fixtures)
+	list, ok := err.(lang.ErrorList)
+	if !ok || len(list) != 1 || list[0].Code != "S103" || list[0].Pos.Line != 4 || list[0].Pos.Column != 11 {
+		t.Fatalf("Load: %v; want one S103 error at 4:11", err)
+	}
+}
