@@ -84,8 +84,15 @@ func ImportError(importPath string, err error) error {
 	switch {
 	case errors.Is(err, ErrTooLarge):
 		err = ErrTooLarge
+	case errors.As(err, &pathErr) && pathErr.Err.Error() == rootEscape:
+		return fmt.Errorf("%w %q: it leads out of the import root through a symbolic link", ErrUnknownModule, importPath)
 	case errors.As(err, &pathErr):
 		err = pathErr.Err
 	}
 	return fmt.Errorf("%w %q: %v", ErrUnknownModule, importPath, err)
 }
+
+// rootEscape is the text of the error an os.Root returns for a path that
+// leads out of it, which package os does not export; a test of the
+// compiler's import rule fails if it ever changes.
+const rootEscape = "path escapes from parent"
