@@ -5,27 +5,24 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/eval"
 	"github.com/corspolicy/cors/lang"
-	"github.com/corspolicy/cors/stdlib"
 )
 
-const evalUsage = `usage: corsfmt eval [-policy NAME] [-profile P] [-explain] FILE.cors
+const evalUsage = `usage: corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] FILE.cors
 
 Eval reads HTTP/1.1 request heads from standard input, separated by blank
 lines, and prints for each the status line and the headers the middleware
 would write, sorted by name. A request that is not a preflight goes on to
 the service's handler, which here answers 200. With -explain, lines
 starting with # say why, with the positions of the deciding rules.
+Imports stay inside the policy's directory, or inside -root.
 
 Flags:
 `
@@ -36,6 +33,7 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	policy := fset.String("policy", "", "the policy to answer with; needed when the file has several")
 	profile := fset.String("profile", "", "the profile to compile for, such as dev")
 	explain := fset.Bool("explain", false, "print the reasoning before each response")
+	root := rootFlag(fset)
 	if status, ok := parseFlags(fset, args); !ok {
 		return status
 	}
@@ -43,7 +41,7 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fset.Usage()
 		return 2
 	}
-	tab, err := loadPolicy(fset.Arg(0), *policy, *profile)
+	tab, err := loadPolicy(fset.Arg(0), *policy, *profile, *root)
 	if err != nil {
 		lang.PrintErrors(stderr, err)
 		return 1
@@ -98,16 +96,10 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return status
 }
 
-// loadPolicy compiles a file and returns the table of one of its policies.
-func loadPolicy(path, policy, profile string) (*compile.Table, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	prog, err := compile.CompileSource(path, src, compile.Options{
-		Profile:  profile,
-		Importer: stdlib.Importer{Next: rootedImporter{lang.FSImporter{FS: fsFor(path)}}},
-	})
+// loadPolicy compiles a file, with its imports inside root, and returns
+// the table of one of its policies.
+func loadPolicy(path, policy, profile, root string) (*compile.Table, error) {
+	prog, err := compile.LoadFile(path, compile.Options{Profile: profile, Root: root})
 	if err != nil {
 		return nil, err
 	}
@@ -158,23 +150,4 @@ func printExplanation(w io.Writer, r *http.Request, d *eval.Decision) {
 		}
 		fmt.Fprintln(w)
 	}
-}
-
-// fsFor returns the file system relative imports of the file at path are
-// served from: the working directory for a relative path, / for an
-// absolute one.
-func fsFor(path string) fs.FS {
-	if filepath.IsAbs(path) {
-		return os.DirFS("/")
-	}
-	return os.DirFS(".")
-}
-
-// rootedImporter serves relative imports from the file system: from the
-// working directory for a relative path, from / for an absolute one, whose
-// leading slash an fs.FS does not take.
-type rootedImporter struct{ lang.FSImporter }
-
-func (i rootedImporter) Import(from, importPath string) (string, []byte, error) {
-	return i.FSImporter.Import(strings.TrimPrefix(filepath.ToSlash(filepath.Clean(from)), "/"), importPath)
 }

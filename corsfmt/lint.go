@@ -4,19 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/lang"
 	"github.com/corspolicy/cors/lint"
-	"github.com/corspolicy/cors/stdlib"
 )
 
-const lintUsage = `usage: corsfmt lint [-json] [-profile P] [path ...]
+const lintUsage = `usage: corsfmt lint [-json] [-profile P] [-root DIR] [path ...]
 
 Lint prints the compile errors and lint findings of each policy, all of
 them, sorted: file:line:col: severity: message (CODE). A directory is
 searched for .cors files. Without -profile every profile block is linted;
-with it, the rules a build for that profile has. Exit status is 1 when
+with it, the rules a build for that profile has. Imports stay inside each
+policy's directory, or inside -root. Exit status is 1 when
 any error is found, 2 on a usage or I/O error, 0 otherwise.
 
 Flags:
@@ -37,6 +37,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fset := subcommandFlags("corsfmt lint", lintUsage, stderr)
 	asJSON := fset.Bool("json", false, "print the findings as a JSON array")
 	profile := fset.String("profile", "", "lint the rules of a build for this profile only")
+	root := rootFlag(fset)
 	if status, ok := parseFlags(fset, args); !ok {
 		return status
 	}
@@ -47,7 +48,16 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var findings []lint.Finding
 	status := 0
 	eachFile(paths, policyFiles, func(path string) {
-		src, err := os.ReadFile(path)
+		// The lint compiles the policy itself; the loader serves its
+		// imports as compile.LoadFile would.
+		loader, err := compile.NewLoader(path, compile.Options{Root: *root})
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			status = 2
+			return
+		}
+		defer loader.Close()
+		src, err := loader.ReadPolicy()
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			status = 2
@@ -58,7 +68,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			findings = append(findings, lint.FromErrors(err)...)
 			return
 		}
-		findings = append(findings, lint.Check(f, stdlib.Importer{Next: rootedImporter{lang.FSImporter{FS: fsFor(path)}}}, *profile)...)
+		findings = append(findings, lint.Check(f, loader, *profile)...)
 	}, func(err error) {
 		fmt.Fprintln(stderr, err)
 		status = 2

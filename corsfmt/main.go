@@ -57,9 +57,9 @@ changed. Exit status is 2 when a file does not parse or on any I/O or usage
 error, 0 otherwise, even when -l lists files.
 
 Subcommands, selected by the first argument:
-  corsfmt eval [-policy NAME] [-profile P] [-explain] FILE.cors
-  corsfmt lint [-json] [-profile P] [path ...]
-  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+  corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] FILE.cors
+  corsfmt lint [-json] [-profile P] [-root DIR] [path ...]
+  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
 `
 
 // runFormat formats the files, directories or standard input that args
@@ -95,7 +95,7 @@ func runFormat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "corsfmt: cannot use -w with standard input")
 			return 2
 		}
-		src, err := readAll(stdinName, stdin)
+		src, err := lang.ReadSource(stdinName, stdin)
 		if err == nil {
 			err = f.format(stdinName, src, nil)
 		}
@@ -141,19 +141,7 @@ func (f *formatter) formatFile(path string) {
 }
 
 func (f *formatter) formatPath(path string) error {
-	file, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer file.Close()
-	info, err := file.Stat()
-	if err != nil {
-		return err
-	}
-	if info.IsDir() {
-		return fmt.Errorf("%s: is a directory", path)
-	}
-	src, err := readAll(path, file)
+	src, info, err := lang.ReadFile(path)
 	if err != nil {
 		return err
 	}
@@ -190,22 +178,6 @@ func (f *formatter) format(name string, src []byte, info fs.FileInfo) error {
 		f.stdout.Write(out)
 	}
 	return nil
-}
-
-// readAll reads the source called name from r, refusing one larger than
-// lang.MaxFileSize without reading more than one byte past the limit.
-func readAll(name string, r io.Reader) ([]byte, error) {
-	src, err := io.ReadAll(io.LimitReader(r, lang.MaxFileSize+1))
-	if err != nil {
-		if _, ok := err.(*fs.PathError); ok {
-			return nil, err // it names the file already
-		}
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(src) > lang.MaxFileSize {
-		return nil, fmt.Errorf("%s: file is larger than the limit of %d bytes", name, lang.MaxFileSize)
-	}
-	return src, nil
 }
 
 // writeFile replaces the content of the file called name with data,

@@ -29,3 +29,8 @@ func parseFlags(fset *flag.FlagSet, args []string) (status int, ok bool) {
 	}
 	return 0, true
 }
+
+// rootFlag defines the -root flag of a subcommand that compiles policies.
+func rootFlag(fset *flag.FlagSet) *string {
+	return fset.String("root", "", "the directory imports must stay inside; by default each policy's own directory")
+}

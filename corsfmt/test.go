@@ -11,12 +11,13 @@ import (
 	"github.com/corspolicy/cors/lang"
 )
 
-const testUsage = `usage: corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+const testUsage = `usage: corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
 
 Test runs the fixture files (NAME.fixtures, beside NAME.cors) found in the
 paths, or in the current directory, and ends with the line
 "N passed, N failed". A failure shows what did not hold, with a diff, and
-the decision with its deciding rules. Exit status is 1 when a case fails
+the decision with its deciding rules. Imports stay inside each policy's
+directory, or inside -root. Exit status is 1 when a case fails
 or none ran, 2 on a usage error.
 
 Flags:
@@ -40,6 +41,7 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	update := fset.Bool("update", false, "rewrite the expectations from what the engine answers")
 	cover := fset.Bool("cover", false, "report what no case exercised, with witness cases")
 	mutate := fset.Bool("mutate", false, "change each rule once and report the changes no case notices")
+	root := rootFlag(fset)
 	if status, ok := parseFlags(fset, args); !ok {
 		return status
 	}
@@ -58,7 +60,7 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	passed, failed, status := 0, 0, 0
 	var results []jsonResult
 	eachFile(paths, fixtureFiles, func(path string) {
-		s, err := corstest.Load(corstest.PolicyFor(path), path)
+		s, err := corstest.LoadIn(*root, corstest.PolicyFor(path), path)
 		if err != nil {
 			lang.PrintErrors(stderr, err)
 			failed++
@@ -91,7 +93,7 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			out, err := s.Update()
 			if err == nil {
 				var old []byte
-				if old, err = os.ReadFile(path); err == nil && string(old) != string(out) {
+				if old, _, err = lang.ReadFile(path); err == nil && string(old) != string(out) {
 					err = os.WriteFile(path, out, 0o644)
 					fmt.Fprintf(stderr, "corsfmt test: updated %s\n", path)
 				}

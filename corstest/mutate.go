@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 
 	"github.com/corspolicy/cors/compile"
@@ -33,7 +32,7 @@ type Mutation struct {
 // dropped when it has one value. A change no case notices is a gap in the
 // fixtures.
 func (s *Suite) Mutate() ([]Mutation, error) {
-	src, err := os.ReadFile(s.PolicyFile)
+	src, _, err := lang.ReadFile(s.PolicyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +47,7 @@ func (s *Suite) Mutate() ([]Mutation, error) {
 		if err := lang.Fprint(&buf, f); err != nil {
 			return
 		}
-		mutant, err := LoadSource(s.PolicyFile, buf.Bytes(), s.Fixtures)
+		mutant, err := load(s.Root, s.PolicyFile, buf.Bytes(), s.Fixtures)
 		if err != nil {
 			return // the change does not compile: not a policy anyone could ship
 		}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/corspolicy/cors/internal/importcases"
+)
+
+// partnerRequest is a request head from the origin of the tree's modules.
+const partnerRequest = "GET / HTTP/1.1\nHost: api.example\nOrigin: " + importcases.Origin + "\n\n"
+
+// TestSubcommandsImportRule runs the import table through lint, eval and
+// test, with the policy named by an absolute path and by a relative one
+// from a sibling directory ("corsfmt lint ../svc/api.cors"): each import
+// resolves, or fails, as compile.LoadFile resolves it, and no output
+// quotes a file that is not a policy.
+func TestSubcommandsImportRule(t *testing.T) {
+	repo := importcases.Tree(t)
+	fixtures := "fixtures 1\n\ncase \"a partner reads\" {\n    GET \"/\"\n    Origin \"" + importcases.Origin + "\"\n\n    expect allowed\n}\n"
+	if err := os.WriteFile(filepath.Join(repo, "svc", "api.fixtures"), []byte(fixtures), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range importcases.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			importcases.Policy(t, repo, c)
+			for _, from := range []string{"absolute", "relative"} {
+				svc, root := filepath.Join(repo, "svc"), importcases.Root(repo, c)
+				if from == "relative" {
+					t.Chdir(filepath.Join(repo, "shared"))
+					svc = filepath.Join("..", "svc")
+					if root != "" {
+						root = ".."
+					}
+				}
+				var flags []string
+				if root != "" {
+					flags = []string{"-root", root}
+				}
+				for _, cmd := range []struct {
+					args  []string
+					stdin string
+					ok    string // in the output of a policy that compiles
+				}{
+					{[]string{"lint"}, "", ""},
+					{[]string{"eval"}, partnerRequest, "Access-Control-Allow-Origin: " + importcases.Origin},
+					{[]string{"test"}, "", "1 passed, 0 failed"},
+				} {
+					file := filepath.Join(svc, "api.cors")
+					if cmd.args[0] == "test" {
+						file = filepath.Join(svc, "api.fixtures")
+					}
+					args := append(append(cmd.args, flags...), file)
+					code, stdout, stderr := runIn(t.TempDir(), args, cmd.stdin)
+					out := stdout + stderr
+					switch {
+					case c.Err == "" && (code != 0 || !strings.Contains(out, cmd.ok)):
+						t.Errorf("%s, %v: exit %d, want 0 and %q:\n%s", from, args, code, cmd.ok, out)
+					case c.Err != "" && (code != 1 || !strings.Contains(out, "cannot import \""+c.Import+"\": ") || !strings.Contains(out, c.Err)):
+						t.Errorf("%s, %v: exit %d, want 1 and an error at the import saying %q:\n%s", from, args, code, c.Err, out)
+					case strings.Contains(out, importcases.Secret) || strings.Contains(out, "root:x"):
+						t.Errorf("%s, %v: the output quotes a file that is not a policy:\n%s", from, args, out)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestRootMustHoldThePolicy checks that a policy outside the root named
+// with -root is a usage error, not a policy whose imports escape.
+func TestRootMustHoldThePolicy(t *testing.T) {
+	repo := importcases.Tree(t)
+	policy := importcases.Policy(t, repo, importcases.Cases[0])
+	for _, sub := range []string{"lint", "eval"} {
+		code, _, stderr := runIn(t.TempDir(), []string{sub, "-root", filepath.Join(repo, "shared"), policy}, "")
+		if code == 0 || !strings.Contains(stderr, "the policy file is not inside the import root") {
+			t.Errorf("%s: exit %d, stderr %q; want a refusal", sub, code, stderr)
+		}
+	}
+}
+
+// TestEndlessFilesRefused checks that every subcommand, the formatter
+// included, refuses a policy or fixture file that is a link to /dev/zero
+// or a named pipe, at once: neither memory without bound nor a reader
+// waiting for a writer.
+func TestEndlessFilesRefused(t *testing.T) {
+	dir := t.TempDir()
+	zero := filepath.Join(dir, "zero.cors")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "zero.fixtures")); err != nil {
+		t.Fatal(err)
+	}
+	pipe := filepath.Join(dir, "pipe.cors")
+	if err := syscall.Mkfifo(pipe, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string]string{"api.cors": tidy, "api.fixtures": "fixtures 1\n"})
+	for _, args := range [][]string{
+		{"-l", zero}, {"-l", pipe},
+		{"lint", zero}, {"lint", pipe},
+		{"eval", zero}, {"eval", pipe},
+		{"test", filepath.Join(dir, "zero.fixtures")}, // the fixture file
+	} {
+		code, _, stderr := runIn(dir, args, "")
+		if code == 0 || !strings.Contains(stderr, "not a regular file") {
+			t.Errorf("%v: exit %d, stderr %q; want a refusal naming a file that is not regular", args, code, stderr)
+		}
+	}
+}
