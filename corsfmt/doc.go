@@ -11,7 +11,9 @@
 // it operates on that file, whatever its name; given a directory, it
 // operates on all .cors and .fixtures files in that directory, recursively, in lexical
 // order. Files and directories whose names start with a period are ignored,
-// except a path given on the command line itself. By default, corsfmt prints
+// except a path given on the command line itself. A symbolic link met in a
+// directory is not followed, and is noted on standard error; one named on
+// the command line is. By default, corsfmt prints
 // the formatted sources to standard output.
 //
 // Usage:
@@ -33,11 +35,12 @@
 //	-w
 //		Do not print formatted sources to standard output.
 //		If a file's formatting is different from corsfmt's, overwrite it
-//		with corsfmt's version. The new content goes to a temporary file
-//		in the same directory, which then replaces the original, so that
-//		a reader never sees a half-written policy; the file keeps its
-//		permission bits. A file that is already formatted is not written.
-//		-w cannot be used with standard input.
+//		with corsfmt's version, in place, as gofmt does: the file keeps
+//		its inode and hard links, every mode bit, its owner, and the
+//		symbolic link it was named through. A file whose mode does not let
+//		you write it (root included), or that changed since corsfmt read
+//		it, is reported and not written. A file that is already formatted
+//		is not written. -w cannot be used with standard input.
 //
 // The flags combine as gofmt's do: "corsfmt -l -w" lists the files it
 // rewrites, and "corsfmt -d -w" shows what it changed.

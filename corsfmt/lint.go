@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/lang"
@@ -47,7 +48,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var findings []lint.Finding
 	status := 0
-	eachFile(paths, policyFiles, func(path string) {
+	eachFile(paths, policyFiles, func(path string, _ fs.FileInfo) {
 		// The lint compiles the policy itself; the loader serves its
 		// imports as compile.LoadFile would.
 		loader, err := compile.NewLoader(path, compile.Options{Root: *root})
@@ -72,7 +73,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}, func(err error) {
 		fmt.Fprintln(stderr, err)
 		status = 2
-	})
+	}, stderr)
 	lint.Sort(findings)
 	if *asJSON {
 		out := make([]jsonFinding, 0, len(findings))

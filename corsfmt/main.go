@@ -104,7 +104,7 @@ func runFormat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return f.exit()
 	}
-	eachFile(fset.Args(), allFiles, f.formatFile, f.report)
+	eachFile(fset.Args(), allFiles, f.formatFile, f.report, stderr)
 	return f.exit()
 }
 
@@ -133,17 +133,24 @@ func (f *formatter) exit() int {
 	return f.status
 }
 
-// formatFile formats the file at path, reporting any error.
-func (f *formatter) formatFile(path string) {
-	if err := f.formatPath(path); err != nil {
+// formatFile formats the file at path, reporting any error. walked is the
+// file's information as a directory walk saw it, nil for a file named on
+// the command line.
+func (f *formatter) formatFile(path string, walked fs.FileInfo) {
+	if err := f.formatPath(path, walked); err != nil {
 		f.report(err)
 	}
 }
 
-func (f *formatter) formatPath(path string) error {
+func (f *formatter) formatPath(path string, walked fs.FileInfo) error {
 	src, info, err := lang.ReadFile(path)
 	if err != nil {
 		return err
+	}
+	if walked != nil && !os.SameFile(walked, info) {
+		// Replaced, by a link perhaps, since the walk saw it: what was
+		// read is not the file the walk found.
+		return fmt.Errorf("%s: not read: it was replaced while corsfmt walked its directory", path)
 	}
 	return f.format(path, src, info)
 }
@@ -165,7 +172,7 @@ func (f *formatter) format(name string, src []byte, info fs.FileInfo) error {
 			fmt.Fprintln(f.stdout, name)
 		}
 		if f.write {
-			if err := writeFile(name, out, info.Mode().Perm()); err != nil {
+			if err := writeFile(name, src, info, out); err != nil {
 				return err
 			}
 		}
@@ -178,48 +185,6 @@ func (f *formatter) format(name string, src []byte, info fs.FileInfo) error {
 		f.stdout.Write(out)
 	}
 	return nil
-}
-
-// writeFile replaces the content of the file called name with data,
-// atomically: it writes a temporary file in the same directory, with the
-// permission bits perm, and renames it over the original. If name is a
-// symbolic link, the file it points to is replaced and the link kept.
-func writeFile(name string, data []byte, perm fs.FileMode) (err error) {
-	defer func() {
-		if err != nil {
-			err = fmt.Errorf("%s: not written: %w", name, err)
-		}
-	}()
-	target, err := filepath.EvalSymlinks(name)
-	if err != nil {
-		return err
-	}
-	// A name that starts with a period, so that a corsfmt run over the
-	// same directory at the same time does not take it for a policy.
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	err = os.Rename(tmp.Name(), target)
-	return err
 }
 
 // A stickyWriter writes to w until a write fails, then keeps the error and

@@ -1,10 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"regexp"
 
 	"github.com/corspolicy/cors/corstest"
@@ -59,7 +60,7 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	passed, failed, status := 0, 0, 0
 	var results []jsonResult
-	eachFile(paths, fixtureFiles, func(path string) {
+	eachFile(paths, fixtureFiles, func(path string, _ fs.FileInfo) {
 		s, err := corstest.LoadIn(*root, corstest.PolicyFor(path), path)
 		if err != nil {
 			lang.PrintErrors(stderr, err)
@@ -92,10 +93,13 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if *update {
 			out, err := s.Update()
 			if err == nil {
-				var old []byte
-				if old, _, err = lang.ReadFile(path); err == nil && string(old) != string(out) {
-					err = os.WriteFile(path, out, 0o644)
-					fmt.Fprintf(stderr, "corsfmt test: updated %s\n", path)
+				// Written as -w writes, in place, keeping the file's
+				// identity, and only if nobody changed it meanwhile.
+				old, info, rerr := lang.ReadFile(path)
+				if err = rerr; err == nil && !bytes.Equal(old, out) {
+					if err = writeFile(path, old, info, out); err == nil {
+						fmt.Fprintf(stderr, "corsfmt test: updated %s\n", path)
+					}
 				}
 			}
 			if err != nil {
@@ -140,7 +144,7 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}, func(err error) {
 		fmt.Fprintln(stderr, err)
 		status = 2
-	})
+	}, stderr)
 	if *asJSON {
 		if results == nil {
 			results = []jsonResult{}

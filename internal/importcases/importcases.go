@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package importcases is the table of imports that every entry point
 // reading policies from disk is tested with: compile.LoadFile and LoadFS,
 // the watcher, corstest and each corsfmt subcommand. One table for all of
