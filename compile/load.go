@@ -57,9 +57,12 @@ type Loader struct {
 	fsys   fs.FS  // the root's files, no further than the root
 	root   *os.Root
 	join   func(dir, rel string) string
-	read   func() ([]byte, fs.FileInfo, error) // reads the policy file
-	names  map[string]string                   // module name in positions -> name inside the root
-	files  []File
+	// readPolicy reads the policy file.
+	readPolicy func() ([]byte, fs.FileInfo, error)
+	names      map[string]string // module name in positions -> name inside the root
+	files      []File
+	read       map[string]int // module name inside the root -> its entry in files
+	size       int            // the bytes of files held
 }
 
 // A File is a file a Loader read, or tried to read: the policy file, then
@@ -90,10 +93,10 @@ func NewLoader(path string, opts Options) (*Loader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("import root: %w", err)
 	}
-	l := newLoader(path, rel, dir, root.FS(), opts)
+	l := newLoader(path, rel, dir, rootFS{root}, opts)
 	l.root = root
 	l.join = func(dir, rel string) string { return filepath.Join(dir, filepath.FromSlash(rel)) }
-	l.read = func() ([]byte, fs.FileInfo, error) { return lang.ReadFile(path) }
+	l.readPolicy = func() ([]byte, fs.FileInfo, error) { return lang.ReadFile(path) }
 	return l, nil
 }
 
@@ -140,12 +143,12 @@ func NewFSLoader(fsys fs.FS, name string, opts Options) (*Loader, error) {
 	}
 	l := newLoader(name, rel, dir, sub, opts)
 	l.join = func(dir, rel string) string { return path.Join(dir, rel) }
-	l.read = func() ([]byte, fs.FileInfo, error) { return lang.ReadFS(fsys, name) }
+	l.readPolicy = func() ([]byte, fs.FileInfo, error) { return lang.ReadFS(fsys, name) }
 	return l, nil
 }
 
 func newLoader(policy, rel, dir string, fsys fs.FS, opts Options) *Loader {
-	return &Loader{opts: opts, policy: policy, rel: rel, dir: dir, fsys: fsys, names: map[string]string{}}
+	return &Loader{opts: opts, policy: policy, rel: rel, dir: dir, fsys: fsys, names: map[string]string{}, read: map[string]int{}}
 }
 
 // Load reads the policy file and compiles it.
@@ -159,7 +162,8 @@ func (l *Loader) Load() (*Program, error) {
 
 // ReadPolicy reads the policy file.
 func (l *Loader) ReadPolicy() ([]byte, error) {
-	src, info, err := l.read()
+	src, info, err := l.readPolicy()
+	l.size += len(src)
 	l.files = append(l.files, File{Name: l.policy, Info: info, Src: src, Err: err})
 	return src, err
 }
@@ -198,7 +202,21 @@ func (l *Loader) Import(from, importPath string) (string, []byte, error) {
 		name = l.join(l.dir, rel)
 		l.names[name] = rel
 	}
+	// A module imported under several names, or by several modules, is
+	// read once: what a policy makes the loader hold is the sum of its
+	// distinct files, bounded by MaxLoadSize.
+	if i, ok := l.read[rel]; ok {
+		if f := l.files[i]; f.Err != nil {
+			return "", nil, lang.ImportError(importPath, f.Err)
+		}
+		return name, l.files[i].Src, nil
+	}
 	src, info, err := lang.ReadFS(l.fsys, rel)
+	if err == nil && l.size+len(src) > MaxLoadSize {
+		src, err = nil, errLoadTooLarge
+	}
+	l.size += len(src)
+	l.read[rel] = len(l.files)
 	l.files = append(l.files, File{Name: name, Info: info, Src: src, Err: err})
 	if err != nil {
 		return "", nil, lang.ImportError(importPath, err)
@@ -206,9 +224,17 @@ func (l *Loader) Import(from, importPath string) (string, []byte, error) {
 	return name, src, nil
 }
 
+// MaxLoadSize is the most bytes a Loader reads for one policy, the policy
+// file and its modules together: four files at the limit of one, far more
+// than any policy imports, so that a policy importing many large modules
+// costs no more memory than that.
+const MaxLoadSize = 4 * lang.MaxFileSize
+
+var errLoadTooLarge = fmt.Errorf("the policy and its modules are larger than the limit of %d bytes together", MaxLoadSize)
+
 // Files returns the files the Loader has read, or tried to read: the
-// policy file, then each file a relative import led to. A file imported
-// twice is listed twice.
+// policy file, then each file a relative import led to, once however
+// often it is imported.
 func (l *Loader) Files() []File { return l.files }
 
 // Close releases the root of a Loader made by NewLoader.
@@ -222,3 +248,23 @@ func (l *Loader) Close() error {
 // errNotModule is the reason given for an import whose file does not
 // start with the version line.
 var errNotModule = errors.New(`not a .cors module: it does not start with the version line "cors 1"`)
+
+// rootFS is the file system of an os.Root, as its FS method makes it, but
+// for one thing: it opens files without waiting for a writer, so that a
+// file replaced by a named pipe after lang.ReadFS asked its kind cannot
+// block the compile; ReadFS then refuses it.
+type rootFS struct{ root *os.Root }
+
+func (r rootFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	return r.root.OpenFile(name, os.O_RDONLY|openNonBlocking, 0)
+}
+
+func (r rootFS) Stat(name string) (fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	return r.root.Stat(name)
+}

@@ -4,11 +4,13 @@ package compile
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/corspolicy/cors/internal/importcases"
 	"github.com/corspolicy/cors/lang"
@@ -89,5 +91,88 @@ func TestLoadFileRefusesEndlessFiles(t *testing.T) {
 		if _, err := LoadFS(os.DirFS(dir), name, Options{}); !errors.Is(err, want) {
 			t.Errorf("LoadFS(%s) = %v, want %v", name, err, want)
 		}
+	}
+}
+
+// TestLoadBoundsWhatItReads checks that the bytes a Loader holds for one
+// policy are bounded however the policy imports: a module imported under
+// many names is read once, and distinct modules past MaxLoadSize together
+// are refused, with the bound.
+func TestLoadBoundsWhatItReads(t *testing.T) {
+	dir := t.TempDir()
+	big := func(name string) {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("cors 1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(path, lang.MaxFileSize); err != nil { // sparse
+			t.Fatal(err)
+		}
+	}
+	var src strings.Builder
+	src.WriteString("cors 1\n\n")
+	big("same.cors")
+	for i := range 20 {
+		fmt.Fprintf(&src, "import \"./same.cors\" as same%d\n", i)
+	}
+	for i := range 6 {
+		big(fmt.Sprintf("m%d.cors", i))
+		fmt.Fprintf(&src, "import \"./m%d.cors\"\n", i)
+	}
+	policy := filepath.Join(dir, "api.cors")
+	if err := os.WriteFile(policy, []byte(src.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLoader(policy, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, err = l.Load()
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("the policy and its modules are larger than the limit of %d bytes together", MaxLoadSize)) {
+		t.Errorf("got %v, want the bound on what one policy reads", err)
+	}
+	held, same := 0, 0
+	for _, f := range l.Files() {
+		held += len(f.Src)
+		if strings.HasSuffix(f.Name, "same.cors") {
+			same++
+		}
+	}
+	if held > MaxLoadSize || same != 1 {
+		t.Errorf("the loader holds %d bytes and read same.cors %d times; want at most %d and once", held, same, MaxLoadSize)
+	}
+}
+
+// TestLoaderDoesNotBlockOnPipes checks that the Loader opens files without
+// waiting for a writer: a module swapped for a named pipe between the
+// check of its kind and its opening must not block the compile. The open
+// itself is called here, the check skipped.
+func TestLoaderDoesNotBlockOnPipes(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.cors"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "api.cors"), []byte("cors 1\n"), 0o644)
+	l, err := NewLoader(filepath.Join(dir, "api.cors"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan error, 1)
+	go func() {
+		f, err := l.fsys.Open("pipe.cors")
+		if err == nil {
+			f.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("opening a named pipe blocked for 10 s")
 	}
 }

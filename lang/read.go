@@ -23,7 +23,18 @@ var ErrTooLarge = fmt.Errorf("file is larger than the limit of %d bytes", MaxFil
 // also returns the file's information, taken from the file it read, so
 // that a caller can tell later whether the file has changed.
 func ReadFile(name string) ([]byte, fs.FileInfo, error) {
-	return readSourceFile(name, func() (fs.File, error) { return os.Open(name) }, func() (fs.FileInfo, error) { return os.Stat(name) })
+	open := func() (fs.File, error) {
+		f, err := openSource(name)
+		return f, err // not a nil *os.File in a non-nil fs.File
+	}
+	return readSourceFile(name, open, func() (fs.FileInfo, error) { return os.Stat(name) })
+}
+
+// openSource opens a file for reading without waiting for a writer, so
+// that a file replaced by a named pipe after its kind was asked cannot
+// block the reader.
+func openSource(name string) (*os.File, error) {
+	return os.OpenFile(name, os.O_RDONLY|openNonBlocking, 0)
 }
 
 // ReadFS is ReadFile for the file name of fsys.

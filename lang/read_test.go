@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // TestReadFileRefusesWhatIsNotAPolicy checks that a source read from disk
@@ -135,5 +136,31 @@ func TestFSImporterRefusesWhatIsNotAModule(t *testing.T) {
 		case want != "" && (!errors.Is(err, ErrUnknownModule) || !strings.HasSuffix(err.Error(), want)):
 			t.Errorf("Import(%q) = %v, want an unknown module ending %q", path, err, want)
 		}
+	}
+}
+
+// TestOpenSourceDoesNotBlock checks that ReadFile's open returns at once
+// for a named pipe, which a file may have become after its kind was
+// asked: the open is called here without the check.
+func TestOpenSourceDoesNotBlock(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo.cors")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		f, err := openSource(fifo)
+		if err == nil {
+			f.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("opening a named pipe blocked for 10 s")
 	}
 }
