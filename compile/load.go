@@ -91,6 +91,12 @@ func NewLoader(path string, opts Options) (*Loader, error) {
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
+		var pathErr *fs.PathError
+		if opts.Root == "" && errors.As(err, &pathErr) {
+			// The root is the policy's own directory: say what the
+			// caller named, the policy file.
+			return nil, &fs.PathError{Op: "open", Path: path, Err: pathErr.Err}
+		}
 		return nil, fmt.Errorf("import root: %w", err)
 	}
 	l := newLoader(path, rel, dir, rootFS{root}, opts)

@@ -5,6 +5,7 @@ package compile
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -174,5 +175,15 @@ func TestLoaderDoesNotBlockOnPipes(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("opening a named pipe blocked for 10 s")
+	}
+}
+
+// TestLoadFileMissing checks that a policy file whose directory does not
+// exist is reported as the missing policy file, not as a missing root.
+func TestLoadFileMissing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gone", "api.cors")
+	_, err := LoadFile(path, Options{})
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), path) {
+		t.Errorf("LoadFile(%s) = %v, want a missing file naming it", path, err)
 	}
 }
