@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"regexp"
 
 	"github.com/corspolicy/cors/corstest"
@@ -60,8 +61,16 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	passed, failed, status := 0, 0, 0
 	var results []jsonResult
-	eachFile(paths, fixtureFiles, func(path string, _ fs.FileInfo) {
-		s, err := corstest.LoadIn(*root, corstest.PolicyFor(path), path)
+	eachFile(paths, fixtureFiles, func(path string, walked fs.FileInfo) {
+		policy := corstest.PolicyFor(path)
+		if info, err := os.Lstat(policy); walked != nil && err == nil && info.Mode()&fs.ModeSymlink != 0 {
+			// The walk follows no link, and the policy of a fixture file
+			// it found is found with it.
+			fmt.Fprintf(stderr, "corsfmt: %s: a symbolic link met in a directory walk is not followed; name %s to run it\n", policy, path)
+			status = 2
+			return
+		}
+		s, err := corstest.LoadIn(*root, policy, path)
 		if err != nil {
 			lang.PrintErrors(stderr, err)
 			failed++

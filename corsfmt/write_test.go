@@ -306,3 +306,24 @@ func TestUpdateWritesInPlace(t *testing.T) {
 		t.Errorf("the other name of the fixture file reads:\n%s", got)
 	}
 }
+
+// TestTestRefusesLinkedPolicyInWalk checks that corsfmt test, walking a
+// directory, does not follow a policy file that is a symbolic link, as it
+// follows no other link it meets there: a fixture file beside a link to a
+// file outside the tree must not get that file read and quoted.
+func TestTestRefusesLinkedPolicyInWalk(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"outside/secret.cors": "SECRET-TOKEN-42 is not a policy\n",
+		"tree/x.fixtures":     "fixtures 1\n",
+	})
+	if err := os.Symlink(filepath.Join("..", "outside", "secret.cors"), filepath.Join(dir, "tree", "x.cors")); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"test", filepath.Join(dir, "tree")}, strings.NewReader(""), &stdout, &stderr)
+	out := stdout.String() + stderr.String()
+	if code == 0 || strings.Contains(out, "SECRET-TOKEN-42") || !strings.Contains(out, "x.cors: a symbolic link met in a directory walk is not followed") {
+		t.Errorf("exit %d, output:\n%s\nwant a refusal that quotes nothing of the link's target", code, out)
+	}
+}
