@@ -16,4 +16,6 @@ const (
 	CodeImport       = "C012" // an import that cannot be resolved
 	CodeCycle        = "C013" // sets or imports that refer to themselves
 	CodePolicy       = "C014" // a policy that does not exist
+	CodeProfile      = "C015" // a profile that no block of the policy declares
+	CodeTooManyRules = "C016" // more rules match one origin class than a table cell holds
 )

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,19 +10,36 @@ import (
 	"github.com/corspolicy/cors/lang"
 )
 
-// Program is a compiled .cors file: its policies, each lowered to a Table.
+// Program is a compiled .cors file: its policies, each lowered to a Table
+// for the build it was compiled for.
 type Program struct {
 	Profile  string
 	policies map[string]*Table
+	profiles map[string][]string // the profiles each policy declares
 }
 
-// Policy returns the table of the named policy.
+// Policy returns the table of the named policy. It is an error (C015) to
+// ask for a policy that declares no profile block for the profile compiled
+// for: a misspelt build must not serve production's rules.
 func (p *Program) Policy(name string) (*Table, error) {
-	if t, ok := p.policies[name]; ok {
-		return t, nil
+	t, ok := p.policies[name]
+	if !ok {
+		return nil, &lang.Error{Code: CodePolicy, Msg: "no policy named " + strconv.Quote(name) +
+			suggest(name, p.Names()) + " (policies: " + strings.Join(p.Names(), ", ") + ")"}
 	}
-	return nil, &lang.Error{Code: CodePolicy, Msg: "no policy named " + strconv.Quote(name) +
-		suggest(name, p.Names()) + " (policies: " + strings.Join(p.Names(), ", ") + ")"}
+	if declared := p.profiles[name]; p.Profile != "" && !slices.Contains(declared, p.Profile) {
+		return nil, &lang.Error{Pos: t.Pos, Code: CodeProfile, Msg: unknownProfile("policy "+name, p.Profile, declared)}
+	}
+	return t, nil
+}
+
+// unknownProfile says that owner declares no profile name, and which it does.
+func unknownProfile(owner, name string, declared []string) string {
+	msg := fmt.Sprintf("%s has no profile %s%s", owner, name, suggest(name, declared))
+	if len(declared) == 0 {
+		return msg + " (it has no profile blocks)"
+	}
+	return msg + " (profiles: " + strings.Join(declared, ", ") + ")"
 }
 
 // Names returns the names of the policies, sorted.
@@ -36,13 +54,85 @@ func CompileSource(filename string, src []byte, opts Options) (*Program, error) 
 	return Compile(f, opts)
 }
 
-// Compile compiles a parsed file. On failure the error is a lang.ErrorList
-// holding every error found, sorted by position.
+// Compile compiles a parsed file: it resolves it (see Resolve) and, when
+// nothing is wrong, lowers each policy to the table of the build opts
+// names. On failure the error is a lang.ErrorList holding every error
+// found, sorted by position: a policy with an error, a trust finding
+// included, never serves.
 func Compile(f *lang.File, opts Options) (*Program, error) {
+	res := Resolve(f, opts)
+	if len(res.Errors) > 0 {
+		return nil, res.Errors
+	}
+	var errs lang.ErrorList
+	prog := &Program{Profile: opts.Profile, policies: map[string]*Table{}, profiles: map[string][]string{}}
+	for _, p := range res.Policies {
+		var rules []*Rule
+		for _, r := range p.Rules {
+			if r.Profiles == nil || opts.AllProfiles || slices.Contains(r.Profiles, opts.Profile) {
+				rules = append(rules, r)
+			}
+		}
+		t := &Table{Name: p.Name, Pos: p.Pos, Rules: rules}
+		t.build()
+		for _, cell := range t.oversized {
+			errs.Add(t.Pos, t.Pos, CodeTooManyRules, "policy %s: %d allow rules and %d method-scoped deny rules match the origins %s; the limit is %d of each: merge rules that grant the same, or split the policy",
+				t.Name, len(cell.Allow), len(cell.Scoped), cell.Origins, MaxCellRules)
+		}
+		prog.policies[p.Name] = t
+		prog.profiles[p.Name] = p.Profiles
+	}
+	if len(errs) > 0 {
+		errs.Sort()
+		return nil, errs
+	}
+	return prog, nil
+}
+
+// Policy is a policy of a file with its names resolved and every rule, of
+// every profile block, validated and checked: what tables are built from,
+// and what tools that look at a policy as written (the lint) read. It
+// cannot answer requests.
+type Policy struct {
+	Name        string
+	Pos         lang.Position
+	Rules       []*Rule  // every rule, in source order; Rule.Profiles says which builds have it
+	Profiles    []string // the profiles its blocks name, sorted
+	DevProfiles []string // the profiles it declares development builds, sorted
+}
+
+// Resolution is a file resolved: its policies, and every error found.
+type Resolution struct {
+	Policies []*Policy      // in source order
+	Errors   lang.ErrorList // sorted by position; empty when the file compiles
+	// Silenced lists the silences that silenced a trust finding, so that
+	// a tool can tell a silence that silences nothing.
+	Silenced []*lang.Silence
+}
+
+// Builds returns the builds the file's policies make: production, "",
+// and every profile a policy declares, sorted.
+func (r *Resolution) Builds() []string {
+	out := []string{""}
+	for _, p := range r.Policies {
+		out = append(out, p.Profiles...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Resolve resolves the names, imports and profiles of a parsed file,
+// validates every rule of every policy and profile block, and makes the
+// trust checks: the findings that refuse a policy (SPEC.md, "Trust
+// checks"), each silenced only by a "# corsfmt:ignore CODE reason" comment
+// on the line before its rule. Rules of every profile block are checked
+// whatever opts.Profile says: a mistake must not wait for the build that
+// uses it.
+func Resolve(f *lang.File, opts Options) *Resolution {
 	c := &compiler{opts: opts, modules: map[string]*scope{}}
 	c.loading = []string{f.Pos.Filename}
 	s := c.newScope(f)
-	prog := &Program{Profile: opts.Profile, policies: map[string]*Table{}}
+	res := &Resolution{}
 	seen := map[string]*lang.Policy{}
 	for _, d := range f.Decls {
 		if sd, ok := d.(*lang.SetDecl); ok {
@@ -50,45 +140,75 @@ func Compile(f *lang.File, opts Options) (*Program, error) {
 			c.deref(s, &lang.Ref{Span: sd.Name.Span, Name: sd.Name.Name}, sd.Kind)
 			continue
 		}
-		p := d.(*lang.Policy)
-		if prev, dup := seen[p.Name.Name]; dup {
-			c.errorf(p.Name.Pos, p.Name.EndPos, CodeDuplicate, "policy %s is already declared at %d:%d",
-				p.Name.Name, prev.Pos.Line, prev.Pos.Column)
+		lp := d.(*lang.Policy)
+		if prev, dup := seen[lp.Name.Name]; dup {
+			c.errorf(lp.Name.Pos, lp.Name.EndPos, CodeDuplicate, "policy %s is already declared at %d:%d",
+				lp.Name.Name, prev.Pos.Line, prev.Pos.Column)
 			continue
 		}
-		seen[p.Name.Name] = p
-		var rules []*Rule
-		for _, it := range p.Items {
-			switch it := it.(type) {
-			case *lang.Rule:
-				rules = append(rules, c.rule(s, it))
-			case *lang.Profile:
-				in := opts.AllProfiles
-				var names []string
-				for _, n := range it.Names {
-					in = in || n.Name == opts.Profile
-					names = append(names, n.Name)
-				}
-				for _, r := range it.Rules {
-					// Rules of other profiles are checked all the same:
-					// a mistake must not wait for the build that uses it.
-					if r := c.rule(s, r); in {
-						r.Profiles = names
-						rules = append(rules, r)
-					}
-				}
-			}
+		seen[lp.Name.Name] = lp
+		res.Policies = append(res.Policies, c.policy(s, lp))
+	}
+	if opts.Profile != "" && !opts.AllProfiles {
+		var all []string
+		for _, p := range res.Policies {
+			all = append(all, p.Profiles...)
 		}
-		prog.policies[p.Name.Name] = &Table{Name: p.Name.Name, Pos: p.Pos, Rules: rules}
+		slices.Sort(all)
+		if all = slices.Compact(all); !slices.Contains(all, opts.Profile) {
+			c.errorf(lang.Position{Filename: f.Pos.Filename}, lang.Position{}, CodeProfile, "%s", unknownProfile("the file", opts.Profile, all))
+		}
 	}
-	if len(c.errs) > 0 {
-		c.errs.Sort()
-		return nil, c.errs
+	c.trust(f, res)
+	c.errs.Sort()
+	res.Errors = c.errs
+	return res
+}
+
+// policy resolves the rules of a policy and its profile declarations.
+func (c *compiler) policy(s *scope, lp *lang.Policy) *Policy {
+	p := &Policy{Name: lp.Name.Name, Pos: lp.Pos}
+	var dev *lang.DevProfiles
+	for _, it := range lp.Items {
+		switch it := it.(type) {
+		case *lang.Rule:
+			p.Rules = append(p.Rules, c.rule(s, it))
+		case *lang.Profile:
+			var names []string
+			for _, n := range it.Names {
+				names = append(names, n.Name)
+			}
+			p.Profiles = append(p.Profiles, names...)
+			for _, r := range it.Rules {
+				r := c.rule(s, r)
+				r.Profiles = names
+				p.Rules = append(p.Rules, r)
+			}
+		case *lang.DevProfiles:
+			if dev != nil {
+				c.errorf(it.Pos, it.EndPos, CodeClause, "dev-profiles is already given at %d:%d; merge the two", dev.Pos.Line, dev.Pos.Column)
+				continue
+			}
+			dev = it
+		}
 	}
-	for _, t := range prog.policies {
-		t.build()
+	slices.Sort(p.Profiles)
+	p.Profiles = slices.Compact(p.Profiles)
+	if dev != nil {
+		for _, n := range dev.Names {
+			if !slices.Contains(p.Profiles, n.Name) {
+				c.errorf(n.Pos, n.EndPos, CodeProfile, "%s", unknownProfile("policy "+p.Name, n.Name, p.Profiles))
+				continue
+			}
+			p.DevProfiles = append(p.DevProfiles, n.Name)
+		}
+		slices.Sort(p.DevProfiles)
+		p.DevProfiles = slices.Compact(p.DevProfiles)
 	}
-	return prog, nil
+	for _, r := range p.Rules {
+		r.Dev = r.Profiles != nil && !slices.ContainsFunc(r.Profiles, func(n string) bool { return !slices.Contains(p.DevProfiles, n) })
+	}
+	return p
 }
 
 // rule validates a rule and lowers it.
@@ -156,8 +276,12 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 	if out.Effect == Allow && out.Methods == nil && !out.AnyMethod {
 		out.Methods = safelistedMethods
 	}
+	// Methods and request headers any may go with credentials: the answer
+	// then names the requested method and headers, already checked. Any
+	// origin and expose any cannot: the one would trust everyone, and the
+	// answer to the other cannot name what a response will hold.
 	if out.Credentials {
-		for kw, what := range map[string]bool{"any origin": out.Any, "methods any": out.AnyMethod, "headers any": out.AnyHeader, "expose any": out.AnyExpose} {
+		for kw, what := range map[string]bool{"any origin": out.Any, "expose any": out.AnyExpose} {
 			if what {
 				c.errorf(r.Pos, r.EndPos, CodeAnyWithCreds,
 					"%s cannot go with credentials: browsers refuse a wildcard on a request with credentials", kw)
@@ -245,6 +369,8 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
 			c.errorf(it.at.Pos, it.at.EndPos, CodeMisplaced, "%s is not a method", it.keyword)
 		case !IsToken(it.lit.Value):
 			c.errorf(posIn(it.lit, firstNonToken(it.lit.Value)), it.lit.EndPos, CodeMethod, "invalid method %q: a method is an HTTP token", it.lit.Value)
+		case len(it.lit.Value) > MaxMethodLength:
+			c.errorf(it.lit.Pos, it.lit.EndPos, CodeMethod, "method of %d bytes: the longest a request may ask for is %d", len(it.lit.Value), MaxMethodLength)
 		case !slices.Contains(out.Methods, it.lit.Value):
 			out.Methods = append(out.Methods, it.lit.Value)
 			out.source("method "+it.lit.Value, it)

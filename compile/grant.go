@@ -35,22 +35,6 @@ type Grant struct {
 	AllowHeaders  string
 	ExposeHeaders string
 	MaxAgeValue   string
-
-	methodBits uint8               // the common methods among Methods
-	headerSet  map[string]struct{} // Headers, when too many to search one by one
-}
-
-func newGrant(allow []*Rule, allowMask uint64, scoped []*Rule, scopedMask uint64) *Grant {
-	pick := func(rules []*Rule, mask uint64) []*Rule {
-		var out []*Rule
-		for i, r := range rules {
-			if mask&(1<<i) != 0 {
-				out = append(out, r)
-			}
-		}
-		return out
-	}
-	return combine(pick(allow, allowMask), pick(scoped, scopedMask))
 }
 
 // combine unites the grants of rules as SPEC.md says: union of methods and
@@ -79,9 +63,6 @@ func combine(rules, deny []*Rule) *Grant {
 	g.Public = g.Public && !g.Credentials
 	slices.Sort(g.Methods)
 	g.Methods = slices.Compact(g.Methods)
-	for _, m := range g.Methods {
-		g.methodBits |= methodBit(m)
-	}
 	var denied []string
 	for _, r := range deny {
 		denied = append(denied, r.Methods...)
@@ -92,12 +73,6 @@ func combine(rules, deny []*Rule) *Grant {
 	slices.SortFunc(g.Expose, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 	g.Expose = slices.CompactFunc(g.Expose, strings.EqualFold)
 
-	if len(g.Headers) > maxListedHeaders {
-		g.headerSet = make(map[string]struct{}, len(g.Headers))
-		for _, h := range g.Headers {
-			g.headerSet[h] = struct{}{}
-		}
-	}
 	// With credentials a wildcard is read literally by browsers; the
 	// evaluator then answers with the request's own method and headers,
 	// so the values here hold the named grants only.
@@ -131,72 +106,37 @@ func combine(rules, deny []*Rule) *Grant {
 	return g
 }
 
-// HasMethod reports whether the grant covers method m, compared byte for byte.
-func (g *Grant) HasMethod(m string) bool {
-	if g.AnyMethod {
-		return true
-	}
-	if b := methodBit(m); b != 0 {
-		return g.methodBits&b != 0
-	}
-	_, found := slices.BinarySearch(g.Methods, m)
-	return found
-}
-
-// methodBit returns the bit that stands for m in a grant's methodBits when
-// m is one of the common methods, and 0 otherwise: most requests are then
-// decided by one switch and one mask, without a search.
-func methodBit(m string) uint8 {
+// methodIndex returns the index of m among the common methods, which a
+// cell indexes in an array, or -1: most requests are then judged with one
+// switch and one load.
+func methodIndex(m string) int {
 	switch m {
 	case "GET":
-		return 1 << 0
+		return 0
 	case "HEAD":
-		return 1 << 1
+		return 1
 	case "POST":
-		return 1 << 2
+		return 2
 	case "PUT":
-		return 1 << 3
+		return 3
 	case "DELETE":
-		return 1 << 4
+		return 4
 	case "PATCH":
-		return 1 << 5
+		return 5
 	case "OPTIONS":
-		return 1 << 6
+		return 6
 	}
-	return 0
+	return -1
 }
+
+// numCommonMethods is the number of methods methodIndex knows.
+const numCommonMethods = 7
 
 // HasHeader reports whether the grant names the request header name, which
 // must be lower-case.
 func (g *Grant) HasHeader(name string) bool {
 	_, ok := slices.BinarySearch(g.Headers, name)
 	return ok
-}
-
-// AllowsHeader reports whether the grant covers the request header name,
-// in any case, without allocating: Authorization only by name, every other
-// name by name or by any. A name that is not a token is not covered.
-func (g *Grant) AllowsHeader(name string) bool {
-	if g.headerSet == nil || len(name) > maxHeaderName {
-		// A short list, or a long name: compared in place, first as
-		// browsers send names (in lower case), then folding.
-		for _, h := range g.Headers {
-			if len(h) == len(name) && (name == h || foldedTokenEquals(name, h)) {
-				return true
-			}
-		}
-	} else {
-		var buf [maxHeaderName]byte
-		lower := buf[:len(name)]
-		for i := range len(name) {
-			lower[i] = lowerToken[name[i]]
-		}
-		// The conversion is a map key: it does not allocate.
-		if _, ok := g.headerSet[string(lower)]; ok {
-			return true
-		}
-	}
-	return g.AnyHeader && IsToken(name) && !strings.EqualFold(name, "authorization")
 }
 
 // foldedTokenEquals reports whether name, a header name of the same length
@@ -211,10 +151,10 @@ func foldedTokenEquals(name, lower string) bool {
 	return true
 }
 
-// maxListedHeaders is the most header names a grant searches one by one;
+// maxListedHeaders is the most header names a cell searches one by one;
 // past it, a hash set is quicker.
 const maxListedHeaders = 8
 
 // maxHeaderName is the longest header name lower-cased on the stack to be
-// looked up in a grant's header set.
+// looked up in a cell's header index.
 const maxHeaderName = 128

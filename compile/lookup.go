@@ -1,6 +1,9 @@
 package compile
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // MaxOriginLength is the longest Origin value that can be a serialised
 // origin a browser sends: scheme, "://", a 253-byte host or a bracketed IPv6
@@ -110,33 +113,78 @@ func splitOrigin(s string) (scheme, host string, port int, ok bool) {
 	return scheme, host, port, true
 }
 
-// validHost reports whether host is a sequence of non-empty labels of
-// lower-case letters, digits and hyphens, each at most 63 bytes, as a
-// browser serialises a host (an IPv4 address passes too).
+// validHost reports whether host is a name as this engine defines one, in
+// the form a browser serialises it (SPEC.md, "Hosts"): labels of 1 to 63
+// bytes of lower-case letters, digits, hyphens and underscores, joined by
+// dots, at most 253 bytes, without a trailing dot; a label that starts with
+// "xn--" must be punycode that IDNA accepts and that encodes back to
+// itself. A dotted IPv4 address passes too. The compiler checks the hosts
+// of patterns with it, and Lookup the labels of a request's host that no
+// pattern names, so the two never disagree. Ordinary labels are checked
+// with one table load per byte and no allocation; only an xn-- label is
+// decoded.
 func validHost(host string) bool {
 	if host == "" || len(host) > 253 {
 		return false
 	}
 	start := 0 // of the current label
-	for i := 0; i < len(host); i++ {
-		switch hostByte[host[i]] {
-		case labelByte:
-		case dotByte:
-			if i == start || i-start > 63 {
+	for i := 0; i <= len(host); i++ {
+		if i < len(host) {
+			switch hostByte[host[i]] {
+			case labelByte:
+				continue
+			case dotByte:
+			default:
 				return false
 			}
-			start = i + 1
-		default:
+		}
+		if n := i - start; n == 0 || n > 63 ||
+			n >= 4 && host[start] == 'x' && host[start+1] == 'n' && host[start+2] == '-' && host[start+3] == '-' && !validPunycode(host[start:i]) {
 			return false
 		}
+		start = i + 1
 	}
-	return start < len(host) && len(host)-start <= 63
+	return true
+}
+
+// validPunycode reports whether an xn-- label decodes to a label IDNA
+// accepts and encodes back to itself: what a browser's URL parser, which
+// refuses a host with a bad one, could have sent.
+func validPunycode(label string) bool {
+	ascii, err := idnaProfile.ToASCII(label)
+	return err == nil && ascii == label
+}
+
+// hostProblem says why validHost refuses host, for an error message.
+func hostProblem(host string) string {
+	switch {
+	case host == "":
+		return "the host is empty"
+	case len(host) > 253:
+		return "a host name has at most 253 bytes"
+	}
+	for _, label := range strings.Split(host, ".") {
+		switch {
+		case label == "":
+			return "a host name has no empty label"
+		case len(label) > 63:
+			return fmt.Sprintf("label %q is longer than 63 bytes", label)
+		case strings.HasPrefix(label, "xn--") && !validPunycode(label):
+			return fmt.Sprintf("label %q is not punycode that IDNA accepts", label)
+		}
+		for i := 0; i < len(label); i++ {
+			if hostByte[label[i]] != labelByte {
+				return fmt.Sprintf("%q is not allowed in a host: names hold letters, digits, hyphens and underscores", label[i])
+			}
+		}
+	}
+	return "not a host name"
 }
 
 // The classes of bytes in a serialised host.
 const (
 	otherByte = iota
-	labelByte // a lower-case letter, a digit or a hyphen
+	labelByte // a lower-case letter, a digit, a hyphen or an underscore
 	dotByte
 )
 
@@ -145,7 +193,7 @@ const (
 var hostByte = func() (t [256]uint8) {
 	for c := range 256 {
 		switch {
-		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-':
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_':
 			t[c] = labelByte
 		case c == '.':
 			t[c] = dotByte

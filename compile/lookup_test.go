@@ -73,7 +73,9 @@ policy p {
 		{"https://.example.org", refused},                       //
 		{"https://a" + label63 + ".example.org", refused},       // a label of 64 bytes
 		{"https://user@app.example.com", refused},               // userinfo
-		{"https://app_x.example.com", refused},                  // a byte no host holds
+		{"https://app_x.example.com", other},                    // an underscore: browsers send it
+		{"https://app!x.example.com", refused},                  // a byte the URL Standard allows but no name holds
+		{"https://app%2ax.example.com", refused},                // an escape
 		{"https://app.example.com ", refused},                   // a space
 		{"ftp://app.example.com", refused},                      // another scheme
 		{"https://[::1", refused},                               // an unclosed bracket
@@ -83,7 +85,13 @@ policy p {
 		// In front of a name the policy knows, which Lookup matches
 		// first, the rest is checked all the same.
 		{"https://X.example.org", refused},
-		{"https://x_y.example.org", refused},
+		{"https://x_y.example.org", covered},
+		{"https://xn--f.example.org", refused},          // invalid punycode in front of the wildcard: never echoed
+		{"https://a.xn--f.example.org", refused},        // however deep
+		{"https://xn--bcher-kva.example.org", covered},  // bücher
+		{"https://xn--ls8h.example.org", covered},       // an emoji, which IDNA's lookup rules allow
+		{"https://xn--.example.org", refused},           // nothing after the prefix
+		{"https://xn--bcher-kva-.example.org", refused}, // not what bücher encodes to
 		{"https://x..example.org", refused},
 		{"https://-.example.org", covered},                                // a hyphen alone is a label a browser sends
 		{"https://" + strings.Repeat("a.", 122) + "example.org", refused}, // 255 bytes

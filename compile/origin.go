@@ -56,13 +56,18 @@ type patternError struct {
 }
 
 // idnaProfile converts internationalised host names to the ASCII form a
-// browser sends, and checks them as a browser's URL parser would.
+// browser sends, and checks them as the URL Standard's domain to ASCII
+// does (UTS 46 with CheckHyphens off, so "-a" and "ab--c" are names, and
+// CheckBidi and CheckJoiners on). The bytes a name may hold are then
+// checked by validHost, as they are at request time.
 var idnaProfile = idna.New(
 	idna.MapForLookup(),
 	idna.BidiRule(),
 	idna.ValidateLabels(true),
+	idna.CheckHyphens(false),
+	idna.CheckJoiners(true),
 	idna.VerifyDNSLength(true),
-	idna.StrictDomainName(true),
+	idna.StrictDomainName(false),
 )
 
 // ParsePattern validates and normalises an origin pattern written in a
@@ -194,10 +199,8 @@ func ParsePattern(text string) (Pattern, *patternError) {
 	if err != nil {
 		return fail(base, "invalid host name %q: %v", host, idnaReason(err))
 	}
-	for i := 0; i < len(ascii); i++ {
-		if c := ascii[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return fail(base, "invalid host name %q: %q is not allowed in a host", host, c)
-		}
+	if !validHost(ascii) {
+		return fail(base, "invalid host name %q: %s", host, hostProblem(ascii))
 	}
 	p.Host = ascii
 	return p, nil

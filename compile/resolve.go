@@ -228,6 +228,11 @@ func posIn(s *lang.String, off int) lang.Position {
 	return p
 }
 
+// MaxMethodLength is the longest method a policy may grant and a preflight
+// may ask for: the longest registered method is 17 bytes, and a requested
+// method is echoed in some answers, so nothing longer is ever read.
+const MaxMethodLength = 64
+
 // IsToken reports whether s is an HTTP token (RFC 9110, 5.6.2), the syntax
 // of methods and header names.
 func IsToken(s string) bool {

@@ -49,6 +49,10 @@ type Rule struct {
 	// Where the rule came from, for tools that point at it.
 	Node     *lang.Rule
 	Profiles []string // the names of its profile block; nil outside one
+	// Dev is set when every profile of its block is one the policy
+	// declares a development build (dev-profiles): the rule reaches no
+	// other build.
+	Dev bool
 	// Sources maps each value to the string literal it was first written
 	// in: "origin " + the normalised pattern, "method " + the method,
 	// "headers " or "expose " + the lower-case name.

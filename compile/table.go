@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/corspolicy/cors/lang"
 )
@@ -42,30 +41,8 @@ type Table struct {
 
 	cells     map[string]*Cell // interned by rule set
 	ruleIndex map[*Rule]int
+	oversized []*Cell // cells past MaxCellRules, which the compiler refuses
 }
-
-// Cell holds the rules whose origins match an origin class.
-type Cell struct {
-	Allow []*Rule
-	Deny  []*Rule
-	// Origins names the origin class the cell serves, for dumps and traces.
-	Origins string
-
-	// Scoped holds the deny rules that name methods: where one covers a
-	// request's path but not its method, the request may be allowed, but
-	// the methods it denies must not be offered in Allow-Methods, since
-	// browsers cache that list for the URL.
-	Scoped []*Rule
-
-	grants []*Grant // by bitmasks over Allow and Scoped, when they are short
-	lazy   sync.Map // [2]uint64 masks -> *Grant, when they are not
-}
-
-// maxPrecomputed is the most allow rules a cell may hold for every
-// combination of them to be computed when the table is built: 2^6 grants.
-// A cell with more computes each combination the first time a request
-// needs it.
-const maxPrecomputed = 6
 
 type node struct {
 	children map[string]*node
@@ -282,37 +259,22 @@ func (t *Table) cell(origins string, rules []*Rule) *Cell {
 			}
 		}
 	}
+	t.cells[key.String()] = c
+	if len(c.Allow) > MaxCellRules || len(c.Scoped) > MaxCellRules {
+		t.oversized = append(t.oversized, c)
+		return c
+	}
+	c.index()
 	if n := len(c.Allow) + len(c.Scoped); n <= maxPrecomputed {
 		c.grants = make([]*Grant, 1<<n)
 		for i := range c.grants {
 			allow, scoped := uint64(i)&(1<<len(c.Allow)-1), uint64(i)>>len(c.Allow)
-			c.grants[i] = newGrant(c.Allow, allow, c.Scoped, scoped)
+			c.grants[i] = combine(pick(c.Allow, allow), pick(c.Scoped, scoped))
 		}
+	} else {
+		c.cache = new(grantCache)
 	}
-	t.cells[key.String()] = c
 	return c
-}
-
-// Grant returns what the allow rules of the cell selected by allow grant
-// together, less the methods the Scoped deny rules selected by scoped take
-// away; bit i of a mask selects rule i. A cell of more than 64 allow or
-// scoped rules, which no real policy has, is served by GrantOf instead.
-func (c *Cell) Grant(allow, scoped uint64) *Grant {
-	if c.grants != nil {
-		return c.grants[allow|scoped<<len(c.Allow)]
-	}
-	key := [2]uint64{allow, scoped}
-	if g, ok := c.lazy.Load(key); ok {
-		return g.(*Grant)
-	}
-	g, _ := c.lazy.LoadOrStore(key, newGrant(c.Allow, allow, c.Scoped, scoped))
-	return g.(*Grant)
-}
-
-// GrantOf computes, without caching, what the given allow rules grant
-// together, less the methods the given deny rules take away.
-func GrantOf(allow, deny []*Rule) *Grant {
-	return combine(allow, deny)
 }
 
 // Public returns the cell of the rules that name any: what every origin

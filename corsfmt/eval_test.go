@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/internal/goldentest"
+	"github.com/corspolicy/cors/lang"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestEvalExamples runs corsfmt eval -explain on every example, for every
@@ -26,13 +29,21 @@ func TestEvalExamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer
-			for _, profile := range []string{"", "dev"} {
-				prog, err := compile.CompileSource(path, src, compile.Options{Profile: profile})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, policy := range prog.Names() {
-					tab, _ := prog.Policy(policy)
+			f, err := lang.Parse(path, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range compile.Resolve(f, compile.Options{}).Policies {
+				for _, profile := range append([]string{""}, p.Profiles...) {
+					prog, err := compile.CompileSource(path, src, compile.Options{Profile: profile})
+					if err != nil {
+						t.Fatal(err)
+					}
+					policy := p.Name
+					tab, err := prog.Policy(policy)
+					if err != nil {
+						t.Fatal(err)
+					}
 					requests := requestsFor(tab)
 					var stdout, stderr bytes.Buffer
 					args := []string{"eval", "-explain", "-policy", policy, path}
@@ -94,5 +105,77 @@ func TestEvalUsage(t *testing.T) {
 	stderr.Reset()
 	if code := run([]string{"eval", "../examples/spa-with-cookies.cors"}, strings.NewReader("NOT A REQUEST\n"), &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "request 1") {
 		t.Errorf("a malformed request: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestEvalJSON checks that -json prints one object a request, with what a
+// script reading it needs: the decision, its deciding rules and the answer.
+func TestEvalJSON(t *testing.T) {
+	in := "OPTIONS /api/orders HTTP/1.1\nOrigin: https://app.example.com\nAccess-Control-Request-Method: PUT\n\n" +
+		"\n\nGET /api/orders HTTP/1.1\nOrigin: https://evil.example.net\n\n" +
+		"GET /api/orders HTTP/1.1\n"
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"eval", "-json", "../examples/spa-with-cookies.cors"}, strings.NewReader(in), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want one line a request, got:\n%s", stdout.String())
+	}
+	type rule struct {
+		Effect, File string
+		Line, Column int
+	}
+	type answer struct {
+		Request, Line, Status int
+		Method, Path, Origin  string
+		Kind, Failed, Detail  string
+		Allowed               bool
+		Rules                 []rule
+		Headers               map[string][]string
+	}
+	var got []answer
+	for _, line := range lines {
+		var a answer
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&a); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		got = append(got, a)
+	}
+	want := []answer{
+		{Request: 1, Line: 1, Status: 204, Method: "OPTIONS", Path: "/api/orders", Origin: "https://app.example.com",
+			Kind: "preflight", Allowed: true, Rules: []rule{{"allow", "../examples/spa-with-cookies.cors", 35, 5}},
+			Headers: map[string][]string{
+				"Access-Control-Allow-Credentials": {"true"},
+				"Access-Control-Allow-Headers":     {"content-type, x-csrf-token, x-request-id"},
+				"Access-Control-Allow-Methods":     {"DELETE, GET, PATCH, POST, PUT"},
+				"Access-Control-Allow-Origin":      {"https://app.example.com"},
+				"Access-Control-Max-Age":           {"7200"},
+				"Vary":                             {"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"},
+			}},
+		{Request: 2, Line: 7, Status: 200, Method: "GET", Path: "/api/orders", Origin: "https://evil.example.net",
+			Kind: "actual", Failed: "origin", Detail: "no allow rule covers this origin and path", Rules: []rule{}, Headers: map[string][]string{"Vary": {"Origin"}}},
+		{Request: 3, Line: 10, Status: 200, Method: "GET", Path: "/api/orders",
+			Kind: "not-cors", Allowed: true, Rules: []rule{}, Headers: map[string][]string{"Vary": {"Origin"}}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("corsfmt eval -json (-want +got):\n%s", diff)
+	}
+}
+
+// TestEvalRequestLine checks that a request line without its protocol
+// version is reported with its number and line, saying what to write.
+func TestEvalRequestLine(t *testing.T) {
+	in := "GET /api/orders HTTP/1.1\nOrigin: https://app.example.com\n\nGET /status\nOrigin: https://app.example.com\n"
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"eval", "../examples/spa-with-cookies.cors"}, strings.NewReader(in), &stdout, &stderr)
+	want := `<standard input>:4: request 2: the request line "GET /status" has no protocol version; write it as "GET /status HTTP/1.1"` + "\n"
+	if code != 2 || stderr.String() != want {
+		t.Errorf("exit %d, stderr:\n%s\nwant 2 and:\n%s", code, stderr.String(), want)
+	}
+	if !strings.HasPrefix(stdout.String(), "HTTP/1.1 200 OK\n") {
+		t.Errorf("the good request is not answered:\n%s", stdout.String())
 	}
 }

@@ -26,16 +26,14 @@ func main() {
 // and returns the exit status.
 type command func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 
-// subcommands maps a first argument to the subcommand it selects. Any other first argument is a flag or a path,
-// for the formatter: a file named eval is formatted as ./eval.
-var subcommands = map[string]command{"eval": runEval, "lint": runLint, "test": runTest}
-
 // run runs corsfmt with the given arguments, those after the program name,
-// and returns the exit status.
+// and returns the exit status. A first argument that names a subcommand
+// selects it; any other is a flag or a path, for the formatter: a file
+// named eval is formatted as ./eval.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
-		if cmd, ok := subcommands[args[0]]; ok {
-			return cmd(args[1:], stdin, stdout, stderr)
+		if sc, ok := lookupSubcommand(args[0]); ok {
+			return sc.run(args[1:], stdin, stdout, stderr)
 		}
 	}
 	return runFormat(args, stdin, stdout, stderr)
@@ -45,8 +43,11 @@ const usageHead = `usage: corsfmt [flags] [path ...]
 
 Corsfmt formats .cors policies. Without a path it formats standard input.
 A file is formatted whatever its name; a directory is searched, recursively,
-for .cors and .fixtures files, leaving out names that start with a period.
-Without flags the formatted sources are printed to standard output.
+for .cors and .fixtures files, leaving out names that start with a period
+and not following symbolic links. Without flags the formatted sources are
+printed to standard output. -w writes a file in place, as gofmt does, and
+refuses one whose mode does not let you write it or that changed since it
+was read.
 
 Flags:
 `
@@ -55,12 +56,19 @@ const usageTail = `
 The flags combine: -l -w lists the files it rewrites, -d -w shows what it
 changed. Exit status is 2 when a file does not parse or on any I/O or usage
 error, 0 otherwise, even when -l lists files.
-
-Subcommands, selected by the first argument:
-  corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] FILE.cors
-  corsfmt lint [-json] [-profile P] [-root DIR] [path ...]
-  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
 `
+
+// subcommandList lists the subcommands for the usage, a synopsis a line.
+func subcommandList() string {
+	var b strings.Builder
+	b.WriteString("\nSubcommands, selected by the first argument (corsfmt help NAME tells more):\n")
+	for _, sc := range subcommandTable() {
+		if !sc.hidden {
+			fmt.Fprintf(&b, "  %s\n", synopsis(sc.usage))
+		}
+	}
+	return b.String()
+}
 
 // runFormat formats the files, directories or standard input that args
 // name, as the flags in args say, and returns the exit status.
@@ -71,16 +79,22 @@ func runFormat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fset.BoolVar(&f.diff, "d", false, "print a unified diff, from path.orig to path, for each file whose formatting differs")
 	fset.BoolVar(&f.list, "l", false, "list the files whose formatting differs")
 	fset.BoolVar(&f.write, "w", false, "write the result back to each file whose formatting differs (not with standard input)")
+	version := fset.Bool("version", false, "print the version of corsfmt and exit")
 	usage := func(w io.Writer) {
 		io.WriteString(w, usageHead)
 		fset.SetOutput(w)
 		fset.PrintDefaults()
 		fset.SetOutput(stderr)
 		io.WriteString(w, usageTail)
+		io.WriteString(w, subcommandList())
 	}
 	// The flag package prints its own message for a bad flag; the usage
 	// follows it, on standard error, or on standard output for -h.
 	fset.Usage = func() {}
+	if p, ok := stderr.(*flagProbe); ok {
+		fset.Usage = func() { usage(fset.Output()) }
+		p.fset = fset
+	}
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(stdout)
@@ -88,6 +102,9 @@ func runFormat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		usage(stderr)
 		return 2
+	}
+	if *version {
+		return runVersion(nil, stdin, stdout, stderr)
 	}
 
 	if fset.NArg() == 0 {

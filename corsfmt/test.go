@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/corspolicy/cors/corstest"
 	"github.com/corspolicy/cors/lang"
@@ -15,12 +17,15 @@ import (
 
 const testUsage = `usage: corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
 
-Test runs the fixture files (NAME.fixtures, beside NAME.cors) found in the
-paths, or in the current directory, and ends with the line
-"N passed, N failed". A failure shows what did not hold, with a diff, and
-the decision with its deciding rules. Imports stay inside each policy's
-directory, or inside -root. Exit status is 1 when a case fails
-or none ran, 2 on a usage error.
+Test runs the fixture files (NAME.fixtures, beside NAME.cors, and
+NAME.LABEL.fixtures, one a build) found in the paths, or in the current
+directory, and ends with the line "N passed, N failed". A failure shows
+what did not hold, with a diff, and the decision with its deciding rules.
+-cover and -mutate report once a policy, over the fixture files of all its
+builds: an item or a rule the builds share needs a case in one of them;
+-v adds a line a build. Imports stay inside each policy's directory, or
+inside -root. Exit status is 1 when a case fails or none ran, 2 on a usage
+error.
 
 Flags:
 `
@@ -61,6 +66,7 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	passed, failed, status := 0, 0, 0
 	var results []jsonResult
+	var suites []*corstest.Suite
 	eachFile(paths, fixtureFiles, func(path string, walked fs.FileInfo) {
 		policy := corstest.PolicyFor(path)
 		if info, err := os.Lstat(policy); walked != nil && err == nil && info.Mode()&fs.ModeSymlink != 0 {
@@ -76,12 +82,9 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			failed++
 			return
 		}
-		var all []corstest.Result
+		s.Filter = filter
+		suites = append(suites, s)
 		for _, r := range s.Run() {
-			if filter != nil && !filter.MatchString(r.Name) {
-				continue
-			}
-			all = append(all, r)
 			results = append(results, jsonResult{File: path, Case: r.Name, Origin: r.Origin, Passed: r.Passed(), Failures: r.Failures})
 			if r.Passed() {
 				passed++
@@ -116,44 +119,26 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				status = 2
 			}
 		}
-		if *cover && !*asJSON {
-			c := s.Cover(all)
-			fmt.Fprintf(stdout, "coverage: %s (policy %s): %.1f%% of %d items\n", path, s.Table.Name, c.Percent(), c.Items)
-			for _, u := range c.Uncovered {
-				fmt.Fprintf(stdout, "    uncovered: %s\n", u)
-			}
-			if len(c.Witnesses) > 0 {
-				fmt.Fprintf(stdout, "    witness cases for the regions no case visits:\n")
-				for _, w := range c.Witnesses {
-					fmt.Fprintf(stdout, "\n%s", w)
-				}
-			}
-		}
-		if *mutate && !*asJSON {
-			ms, err := s.Mutate()
-			if err != nil {
-				fmt.Fprintln(stderr, err)
-				status = 2
-				return
-			}
-			caught, equivalent := 0, 0
-			for _, m := range ms {
-				switch {
-				case m.Caught:
-					caught++
-				case m.Equivalent:
-					equivalent++
-					fmt.Fprintf(stdout, "    mutation not counted: %s\n", m)
-				default:
-					fmt.Fprintf(stdout, "    mutation survived: %s\n", m)
-				}
-			}
-			fmt.Fprintf(stdout, "mutations: %s: %d caught of %d (%d equivalent, not counted)\n", path, caught, len(ms)-equivalent, equivalent)
-		}
 	}, func(err error) {
 		fmt.Fprintln(stderr, err)
 		status = 2
 	}, stderr)
+	// Coverage and mutations are judged per policy, over the fixture
+	// files of all its builds.
+	for _, p := range corstest.Group(suites...) {
+		if *cover && !*asJSON {
+			printCoverage(stdout, p.Cover(), *verbose)
+		}
+		if *mutate && !*asJSON {
+			ms, err := p.Mutate()
+			if err != nil {
+				fmt.Fprintln(stderr, err)
+				status = 2
+				continue
+			}
+			printMutations(stdout, p, ms, *verbose)
+		}
+	}
 	if *asJSON {
 		if results == nil {
 			results = []jsonResult{}
@@ -174,4 +159,98 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// policyName names a policy in a summary line.
+func policyName(p *corstest.Policy) string {
+	s := fmt.Sprintf("%s (policy %s)", p.File, p.Name)
+	if len(p.Builds) > 1 {
+		s += fmt.Sprintf(", %d builds", len(p.Builds))
+	}
+	return s
+}
+
+// printCoverage prints a policy's coverage: a summary line, a line a build
+// with verbose, each uncovered item and the witness cases, by the fixture
+// file they are for.
+func printCoverage(w io.Writer, c *corstest.Coverage, verbose bool) {
+	p := c.Policy
+	items, _, _ := c.Count(nil)
+	fmt.Fprintf(w, "coverage: %s: %.1f%% of %d items\n", policyName(p), c.Percent(nil), items)
+	if verbose {
+		for _, b := range p.Builds {
+			items, _, only := c.Count(b)
+			fmt.Fprintf(w, "    %s (%s): %.1f%% of %d items", b.Name(), strings.Join(b.FixtureFiles(), ", "), c.Percent(b), items)
+			if only > 0 && len(p.Builds) > 1 {
+				fmt.Fprintf(w, ", %d only in this build", only)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	var files []string
+	witnesses := map[string][]string{}
+	seen := map[*corstest.Witness]bool{}
+	for _, it := range c.Uncovered() {
+		fmt.Fprintf(w, "    uncovered: %s%s\n", it, inParens(p.OnlyIn(it.Builds)))
+		if it.Witness != nil && !seen[it.Witness] {
+			seen[it.Witness] = true
+			file := it.Witness.FixtureFile
+			if witnesses[file] == nil {
+				files = append(files, file)
+			}
+			witnesses[file] = append(witnesses[file], it.Witness.Case)
+		}
+	}
+	for _, file := range files {
+		fmt.Fprintf(w, "    witness cases for %s, to paste in to cover the items above:\n", file)
+		for _, c := range witnesses[file] {
+			fmt.Fprintf(w, "\n%s", c)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// printMutations prints the mutations no case caught and a summary line,
+// and with verbose a line a build.
+func printMutations(w io.Writer, p *corstest.Policy, ms []corstest.Mutation, verbose bool) {
+	caught, counted := 0, 0
+	for _, m := range ms {
+		switch {
+		case m.Caught:
+			caught++
+			counted++
+		case m.Equivalent:
+			fmt.Fprintf(w, "    mutation not counted, no request tells it from the original: %s%s\n", m, inParens(p.OnlyIn(m.Builds)))
+		default:
+			counted++
+			fmt.Fprintf(w, "    mutation survived: %s%s\n", m, inParens(p.OnlyIn(m.Builds)))
+		}
+	}
+	fmt.Fprintf(w, "mutations: %s: %d of %d caught", policyName(p), caught, counted)
+	if equivalent := len(ms) - counted; equivalent > 0 {
+		fmt.Fprintf(w, ", %d equivalent to the original not counted", equivalent)
+	}
+	fmt.Fprintln(w)
+	if verbose {
+		for _, b := range p.Builds {
+			caught, counted := 0, 0
+			for _, m := range ms {
+				if slices.Contains(m.Builds, b) && !m.Equivalent {
+					counted++
+					if m.Caught {
+						caught++
+					}
+				}
+			}
+			fmt.Fprintf(w, "    %s (%s): %d of %d caught\n", b.Name(), strings.Join(b.FixtureFiles(), ", "), caught, counted)
+		}
+	}
+}
+
+// inParens returns " (s)", or "" for an empty s.
+func inParens(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
 }

@@ -19,18 +19,6 @@ import (
 // it are files of another user.
 const otherUser = 4321
 
-// helperEnv, set in the environment, makes the test binary run corsfmt
-// with its arguments instead of the tests, so that a test can run corsfmt
-// as another user.
-const helperEnv = "CORSFMT_TEST_RUN_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) != "" {
-		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
-
 // formatW runs corsfmt -w on the paths and returns its exit status and
 // standard error.
 func formatW(t *testing.T, paths ...string) (int, string) {
@@ -251,7 +239,7 @@ func TestWriteInReadOnlyDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmd := exec.Command(bin, "-w", path)
-		cmd.Env = append(os.Environ(), helperEnv+"=1")
+		cmd.Env = append(os.Environ(), "CORSFMT_TEST_AS_COMMAND=1") // see TestMain
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: otherUser, Gid: otherUser}}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("corsfmt -w as user %d: %v\n%s", otherUser, err, out)

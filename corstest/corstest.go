@@ -7,7 +7,7 @@ package corstest
 import (
 	"fmt"
 	"net/http"
-	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,6 +28,10 @@ type Suite struct {
 	Root     string
 	Table    *compile.Table
 	Fixtures *lang.FixtureFile
+	// Filter, when set, keeps the runs whose name it matches (a case's
+	// name, "case/origin" for a table case's): Run returns only those,
+	// and coverage and mutations count only those.
+	Filter *regexp.Regexp
 }
 
 // Load compiles the policy file and parses the fixture file. The fixture
@@ -112,11 +116,15 @@ type Result struct {
 // Passed reports whether every expectation held.
 func (r *Result) Passed() bool { return len(r.Failures) == 0 }
 
-// Run runs every case.
+// Run runs every case, and returns the results the filter keeps.
 func (s *Suite) Run() []Result {
 	var out []Result
 	for _, c := range s.Fixtures.Cases {
-		out = append(out, s.RunCase(c)...)
+		for _, r := range s.RunCase(c) {
+			if s.Filter == nil || s.Filter.MatchString(r.Name) {
+				out = append(out, r)
+			}
+		}
 	}
 	return out
 }
@@ -300,13 +308,4 @@ func Explain(r *Result) string {
 		fmt.Fprintf(&b, "\n    %s: %s", k, strings.Join(h[k], ", "))
 	}
 	return b.String()
-}
-
-func mustURL(path string) *url.URL {
-	u, err := url.Parse("http://service.test")
-	if err != nil {
-		panic(err)
-	}
-	u.Path = path
-	return u
 }

@@ -100,31 +100,55 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
+// policyOf loads fixture files and returns the one policy they test.
+func policyOf(t *testing.T, fixtureFiles ...string) *corstest.Policy {
+	t.Helper()
+	var suites []*corstest.Suite
+	for _, f := range fixtureFiles {
+		s, err := corstest.Load(corstest.PolicyFor(f), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		suites = append(suites, s)
+	}
+	policies := corstest.Group(suites...)
+	if len(policies) != 1 {
+		t.Fatalf("%s test %d policies, want 1", fixtureFiles, len(policies))
+	}
+	return policies[0]
+}
+
 // TestCover checks the coverage of the small fixture file: what it counts
 // and what it names as missing.
 func TestCover(t *testing.T) {
-	s, err := corstest.Load("testdata/api.cors", "testdata/api.fixtures")
-	if err != nil {
-		t.Fatal(err)
+	c := policyOf(t, "testdata/api.fixtures").Cover()
+	if items, covered, _ := c.Count(nil); items == 0 || covered == 0 || covered == items {
+		t.Fatalf("covered %d of %d", covered, items)
 	}
-	c := s.Cover(s.Run())
-	if c.Items == 0 || c.Covered == 0 || c.Covered == c.Items {
-		t.Fatalf("covered %d of %d", c.Covered, c.Items)
+	var uncovered []string
+	for _, it := range c.Uncovered() {
+		uncovered = append(uncovered, it.String())
 	}
 	for _, want := range []string{
 		"origin pattern https://*.tenant.example.com of the allow rule at 7:5: no case's origin matches it",
 		"method DELETE of the allow rule at 7:5: no allowed case uses it",
 		"allow rule at 23:5: it decides no case",
 	} {
-		if !slices.Contains(c.Uncovered, want) {
-			t.Errorf("uncovered lacks %q:\n%s", want, strings.Join(c.Uncovered, "\n"))
+		if !slices.Contains(uncovered, want) {
+			t.Errorf("uncovered lacks %q:\n%s", want, strings.Join(uncovered, "\n"))
 		}
 	}
-	if len(c.Witnesses) == 0 || !strings.Contains(strings.Join(c.Witnesses, ""), "Origin \"http://localhost:8081\"") {
-		t.Errorf("witnesses:\n%s", strings.Join(c.Witnesses, "\n"))
+	var witnesses []string
+	for _, it := range c.Uncovered() {
+		if it.Witness != nil && !slices.Contains(witnesses, it.Witness.Case) {
+			witnesses = append(witnesses, it.Witness.Case)
+		}
+	}
+	if !strings.Contains(strings.Join(witnesses, ""), "Origin \"http://localhost:8081\"") {
+		t.Errorf("witnesses:\n%s", strings.Join(witnesses, "\n"))
 	}
 	// A witness is a case that parses and passes as written.
-	fx, err := lang.ParseFixtures("w.fixtures", []byte("fixtures 1\n\n"+strings.Join(c.Witnesses, "\n")))
+	fx, err := lang.ParseFixtures("w.fixtures", []byte("fixtures 1\n\n"+strings.Join(witnesses, "\n")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,28 +163,180 @@ func TestCover(t *testing.T) {
 	}
 }
 
+// TestCoverAcrossBuilds checks that a policy with a fixture file per build
+// is covered once: what the production fixtures cover of the rules every
+// build shares counts for the dev build too, and what only the dev build
+// has is reported for it, with witnesses for its fixture file that test
+// the dev build's own rule.
+func TestCoverAcrossBuilds(t *testing.T) {
+	c := policyOf(t, "testdata/builds/acme.fixtures", "testdata/builds/acme.dev.fixtures").Cover()
+	if n := len(c.Policy.Builds); n != 2 {
+		t.Fatalf("%d builds, want 2", n)
+	}
+	prod, dev := c.Policy.Builds[0], c.Policy.Builds[1]
+	if prod.Profile != "" || dev.Profile != "dev" {
+		t.Fatalf("builds %q and %q, want the build without a profile first, then dev", prod.Profile, dev.Profile)
+	}
+	if items, covered, _ := c.Count(prod); covered != items {
+		t.Errorf("the production build: %d of %d items covered, want all: acme.fixtures covers them", covered, items)
+	}
+	allItems, _, _ := c.Count(nil)
+	devItems, _, only := c.Count(dev)
+	if devItems != allItems || only == 0 || only == devItems {
+		t.Errorf("the dev build has %d of the %d items, %d only it; want all, some of them its own", devItems, allItems, only)
+	}
+	if len(c.Uncovered()) == 0 {
+		t.Fatal("every item is covered; acme.dev.fixtures leaves some of the dev rule's uncovered")
+	}
+	for _, it := range c.Uncovered() {
+		if !slices.Equal(it.Builds, []*corstest.Build{dev}) {
+			t.Errorf("uncovered %s: in builds %v; only the dev build's own items are uncovered", it, it.Builds)
+		}
+		if !strings.Contains(it.What, "38:9") && !strings.HasPrefix(it.What, "region http://") {
+			t.Errorf("uncovered %s is not about the dev rule at 38:9", it)
+		}
+		if it.Witness == nil {
+			t.Errorf("uncovered %s has no witness", it)
+			continue
+		}
+		if it.Witness.FixtureFile != "testdata/builds/acme.dev.fixtures" || !strings.Contains(it.Witness.Case, `"/api/x"`) ||
+			!strings.Contains(it.Witness.Case, "expect rule 38") {
+			t.Errorf("uncovered %s: the witness is not a dev case the dev rule decides:\n%s", it, it.Witness.Case)
+		}
+	}
+}
+
+// TestWitnessesCoverTheirItems holds every witness, pasted into its fixture
+// file, to covering the items it names, and to passing: for every policy of
+// the examples and the test data, with its own fixture files and with
+// fixture files emptied of cases, where every item needs a witness.
+func TestWitnessesCoverTheirItems(t *testing.T) {
+	var files []string
+	for _, pattern := range []string{"../examples/*.fixtures", "../examples/*/*.fixtures", "testdata/*.fixtures", "testdata/*/*.fixtures"} {
+		matches, _ := filepath.Glob(pattern)
+		files = append(files, matches...)
+	}
+	var suites []*corstest.Suite
+	for _, f := range files {
+		if s, err := corstest.Load(corstest.PolicyFor(f), f); err == nil {
+			suites = append(suites, s)
+		}
+	}
+	policies := corstest.Group(suites...)
+	if len(policies) < 8 {
+		t.Fatalf("%d policies, want the examples' and the test data's", len(policies))
+	}
+	for _, p := range policies {
+		for _, emptied := range []bool{false, true} {
+			name := p.File
+			if emptied {
+				name += "/emptied"
+				p = withoutCases(p)
+			}
+			t.Run(name, func(t *testing.T) {
+				checkWitnesses(t, p)
+			})
+		}
+	}
+}
+
+// withoutCases returns the policy with fixture files that have no case.
+func withoutCases(p *corstest.Policy) *corstest.Policy {
+	var suites []*corstest.Suite
+	for _, b := range p.Builds {
+		for _, s := range b.Suites {
+			empty := *s
+			fx := *s.Fixtures
+			fx.Cases = nil
+			empty.Fixtures = &fx
+			suites = append(suites, &empty)
+		}
+	}
+	return corstest.Group(suites...)[0]
+}
+
+func checkWitnesses(t *testing.T, p *corstest.Policy) {
+	c := p.Cover()
+	done := map[*corstest.Witness]bool{}
+	witnessed := 0
+	for _, it := range c.Uncovered() {
+		w := it.Witness
+		if w == nil || done[w] {
+			continue
+		}
+		done[w] = true
+		witnessed++
+		// Paste the case into its fixture file.
+		var suites []*corstest.Suite
+		var pasted *corstest.Suite
+		for _, b := range p.Builds {
+			for _, s := range b.Suites {
+				if s.FixtureFile != w.FixtureFile {
+					suites = append(suites, s)
+					continue
+				}
+				var src strings.Builder
+				if err := lang.FprintFixtures(&src, s.Fixtures); err != nil {
+					t.Fatal(err)
+				}
+				src.WriteString("\n" + w.Case)
+				fx, err := lang.ParseFixtures(s.FixtureFile, []byte(src.String()))
+				if err != nil {
+					t.Fatalf("the witness does not parse pasted: %v\n%s", err, w.Case)
+				}
+				if pasted, err = corstest.LoadParsed(s.PolicyFile, fx); err != nil {
+					t.Fatal(err)
+				}
+				suites = append(suites, pasted)
+			}
+		}
+		if pasted == nil {
+			t.Fatalf("the witness is for %s, which does not test the policy", w.FixtureFile)
+		}
+		results := pasted.Run()
+		if last := results[len(results)-1]; !last.Passed() {
+			t.Errorf("the witness fails: %v\n%s", last.Failures, w.Case)
+		}
+		after := corstest.Group(suites...)[0].Cover()
+		for _, covered := range w.Covers {
+			i := slices.IndexFunc(after.Items, func(a *corstest.Item) bool { return a.What == covered.What })
+			if i < 0 || !after.Items[i].Covered {
+				t.Errorf("pasted into %s, the witness does not cover %s:\n%s", w.FixtureFile, covered.What, w.Case)
+			}
+		}
+	}
+	var unwitnessed []string
+	for _, it := range c.Uncovered() {
+		if it.Witness == nil {
+			unwitnessed = append(unwitnessed, it.String())
+		}
+	}
+	// Every item of these policies is one a request can cover: the lint
+	// would flag a rule no request reaches.
+	if len(unwitnessed) > 0 {
+		t.Errorf("uncovered items without a witness:\n%s", strings.Join(unwitnessed, "\n"))
+	}
+	t.Logf("%d uncovered items, %d witnesses", len(c.Uncovered()), witnessed)
+}
+
 // TestMutate checks that mutations the small fixture file cannot see
 // survive, and those it can are caught.
 func TestMutate(t *testing.T) {
-	s, err := corstest.Load("testdata/api.cors", "testdata/api.fixtures")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := s.Mutate()
+	ms, err := policyOf(t, "testdata/api.fixtures").Mutate()
 	if err != nil {
 		t.Fatal(err)
 	}
 	state := map[string]bool{}
 	for _, m := range ms {
-		state[m.Rule.String()+" "+m.Change] = m.Caught
+		state[m.String()] = m.Caught
 	}
 	for key, caught := range map[string]bool{
-		"testdata/api.cors:7:5 allow -> deny":          true,  // the app's preflight fails
-		"testdata/api.cors:7:5 without credentials":    true,  // Allow-Credentials expected
-		"testdata/api.cors:7:5 methods without PUT":    true,  // the preflight asks for PUT
-		"testdata/api.cors:7:5 methods without DELETE": false, // no case uses DELETE
-		"testdata/api.cors:23:5 allow -> deny":         false, // no case comes from localhost
-		"testdata/api.cors:16:5 allow -> deny":         true,  // the public table fails
+		"testdata/api.cors:7:5: allow -> deny":          true,  // the app's preflight fails
+		"testdata/api.cors:7:5: without credentials":    true,  // Allow-Credentials expected
+		"testdata/api.cors:7:5: methods without PUT":    true,  // the preflight asks for PUT
+		"testdata/api.cors:7:5: methods without DELETE": false, // no case uses DELETE
+		"testdata/api.cors:23:5: allow -> deny":         false, // no case comes from localhost
+		"testdata/api.cors:16:5: allow -> deny":         true,  // the public table fails
 	} {
 		if got, ok := state[key]; !ok || got != caught {
 			t.Errorf("%s: caught %v (tried %v), want %v", key, got, ok, caught)
@@ -168,25 +344,67 @@ func TestMutate(t *testing.T) {
 	}
 }
 
+// TestMutateAcrossBuilds checks that a change to a rule every build shares
+// is caught when one build's fixtures catch it, and that a change to the
+// dev build's own rule runs against the dev fixtures alone.
+func TestMutateAcrossBuilds(t *testing.T) {
+	p := policyOf(t, "testdata/builds/acme.fixtures", "testdata/builds/acme.dev.fixtures")
+	ms, err := p.Mutate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := map[string]corstest.Mutation{}
+	for _, m := range ms {
+		state[m.String()] = m
+	}
+	for key, want := range map[string]struct {
+		caught bool
+		builds int
+	}{
+		// acme.dev.fixtures uses no PUT of the app's rule; acme.fixtures does.
+		"testdata/builds/acme.cors:13:5: methods without PUT":  {true, 2},
+		"testdata/builds/acme.cors:22:5: methods without POST": {true, 2},
+		// The dev rule's PUT is used by acme.dev.fixtures, its DELETE by
+		// no fixture file of the dev build.
+		"testdata/builds/acme.cors:38:9: methods without PUT":    {true, 1},
+		"testdata/builds/acme.cors:38:9: methods without DELETE": {false, 1},
+	} {
+		m, ok := state[key]
+		if !ok || m.Caught != want.caught || len(m.Builds) != want.builds {
+			t.Errorf("%s: caught %v in %d builds (tried %v), want %v in %d", key, m.Caught, len(m.Builds), ok, want.caught, want.builds)
+		}
+	}
+}
+
 // TestExamples runs every example's fixtures through the Go API, and
-// holds them to full coverage and to catching every mutation.
+// holds each policy, over the fixture files of all its builds, to full
+// coverage and to catching every mutation.
 func TestExamples(t *testing.T) {
 	files, _ := filepath.Glob("../examples/*.fixtures")
+	more, _ := filepath.Glob("../examples/*/*.fixtures")
+	files = append(files, more...)
 	if len(files) == 0 {
 		t.Skip("no example fixtures")
 	}
+	var suites []*corstest.Suite
 	for _, fixtures := range files {
 		policy := corstest.PolicyFor(fixtures)
 		t.Run(filepath.Base(fixtures), func(t *testing.T) {
 			corstest.Run(t, policy, fixtures)
-			s, err := corstest.Load(policy, fixtures)
-			if err != nil {
-				t.Fatal(err)
+		})
+		s, err := corstest.Load(policy, fixtures)
+		if err != nil {
+			t.Fatal(err)
+		}
+		suites = append(suites, s)
+	}
+	for _, p := range corstest.Group(suites...) {
+		t.Run(p.File, func(t *testing.T) {
+			c := p.Cover()
+			for _, it := range c.Uncovered() {
+				t.Errorf("uncovered: %s", it)
 			}
-			if c := s.Cover(s.Run()); c.Covered != c.Items {
-				t.Errorf("coverage %.1f%%:\n%s", c.Percent(), strings.Join(c.Uncovered, "\n"))
-			}
-			ms, err := s.Mutate()
+			ms, err := p.Mutate()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -45,7 +45,7 @@ func TestLoadImportRule(t *testing.T) {
 					t.Errorf("%s: %v", r.Name, r.Failures)
 				}
 			}
-			if _, err := s.Mutate(); err != nil {
+			if _, err := corstest.Group(s)[0].Mutate(); err != nil {
 				t.Errorf("Mutate: %v", err)
 			}
 		})

@@ -15,47 +15,60 @@ import (
 // noticed it.
 type Mutation struct {
 	Rule   lang.Position
-	Change string // "allow -> deny", "without credentials", "methods without GET", ...
-	Caught bool   // some case failed against the changed policy
+	Change string   // "allow -> deny", "without credentials", "methods without GET", ...
+	Builds []*Build // the builds that have the rule, whose cases ran against the change
+	Caught bool     // some case of one of those builds failed against the changed policy
 	// Equivalent is set when no request can tell the changed policy from
-	// the original (another rule grants the same): no case could catch it,
-	// and it counts neither way.
+	// the original in any of those builds (another rule grants the same):
+	// no case could catch it, and it counts neither way.
 	Equivalent bool
 }
 
-// Mutate checks that the suite pins its policy down: it changes each rule
-// of the policy the suite tests, one change at a time, and runs the cases
-// against each changed policy. The changes: an allow rule made a deny rule
-// (keeping its paths and methods) and a deny rule an allow rule; one origin
-// dropped from a list of several; credentials or private-network dropped;
-// one value dropped from a methods, headers or expose list, or the clause
-// dropped when it has one value. A change no case notices is a gap in the
-// fixtures.
-func (s *Suite) Mutate() ([]Mutation, error) {
-	src, _, err := lang.ReadFile(s.PolicyFile)
+// Mutate checks that the fixture files pin the policy down: it changes
+// each rule of the policy's builds, one change at a time, and runs the
+// cases of every build that has the rule against the changed policy. The
+// changes: an allow rule made a deny rule (keeping its paths and methods)
+// and a deny rule an allow rule; one origin dropped from a list of
+// several; credentials or private-network dropped; one value dropped from
+// a methods, headers or expose list, or the clause dropped when it has one
+// value. A change no case of any of those builds notices is a gap in the
+// fixtures: a rule the builds share needs catching in one of them, a rule
+// of one build in that build's fixture files.
+func (p *Policy) Mutate() ([]Mutation, error) {
+	src, _, err := lang.ReadFile(p.File)
 	if err != nil {
 		return nil, err
 	}
-	f, err := lang.Parse(s.PolicyFile, src)
+	f, err := lang.Parse(p.File, src)
 	if err != nil {
 		return nil, err
 	}
 	var out []Mutation
-	try := func(r *lang.Rule, change string, undo func()) {
-		defer undo()
-		var buf bytes.Buffer
-		if err := lang.Fprint(&buf, f); err != nil {
-			return
+	for _, rb := range p.rules(f) {
+		r := rb.rule
+		try := func(change string, undo func()) {
+			defer undo()
+			var buf bytes.Buffer
+			if err := lang.Fprint(&buf, f); err != nil {
+				return
+			}
+			m := Mutation{Rule: r.Pos, Change: change, Builds: rb.builds, Equivalent: true}
+			for _, b := range rb.builds {
+				mutants, err := b.load(buf.Bytes())
+				if err != nil {
+					return // the change does not compile: not a policy anyone could ship
+				}
+				for _, mutant := range mutants {
+					m.Caught = m.Caught || slices.ContainsFunc(mutant.Run(), func(r Result) bool { return !r.Passed() })
+				}
+				if m.Caught {
+					m.Equivalent = false
+					break
+				}
+				m.Equivalent = m.Equivalent && sameAnswers(b.Suites[0].Table, mutants[0].Table)
+			}
+			out = append(out, m)
 		}
-		mutant, err := load(s.Root, s.PolicyFile, buf.Bytes(), s.Fixtures)
-		if err != nil {
-			return // the change does not compile: not a policy anyone could ship
-		}
-		caught := slices.ContainsFunc(mutant.Run(), func(r Result) bool { return !r.Passed() })
-		out = append(out, Mutation{Rule: r.Pos, Change: change, Caught: caught,
-			Equivalent: !caught && sameAnswers(s.Table, mutant.Table)})
-	}
-	for _, r := range s.rulesInBuild(f) {
 		// Flip the effect; an allow rule loses what only allow rules take.
 		effect, block := r.Effect, r.Block
 		if r.Effect == "allow" {
@@ -64,12 +77,12 @@ func (s *Suite) Mutate() ([]Mutation, error) {
 		} else {
 			r.Effect = "allow"
 		}
-		try(r, effect+" -> "+r.Effect, func() { r.Effect, r.Block = effect, block })
+		try(effect+" -> "+r.Effect, func() { r.Effect, r.Block = effect, block })
 		// Drop each origin of a list of several.
 		if origins := r.Origins; len(origins) > 1 {
 			for j, v := range origins {
 				r.Origins = slices.Delete(slices.Clone(origins), j, j+1)
-				try(r, "without origin "+valueText(v), func() { r.Origins = origins })
+				try("without origin "+valueText(v), func() { r.Origins = origins })
 			}
 		}
 		if r.Block == nil {
@@ -78,7 +91,7 @@ func (s *Suite) Mutate() ([]Mutation, error) {
 		clauses := r.Block.Clauses
 		drop := func(i int, change string) {
 			r.Block.Clauses = slices.Delete(slices.Clone(clauses), i, i+1)
-			try(r, change, func() { r.Block.Clauses = clauses })
+			try(change, func() { r.Block.Clauses = clauses })
 		}
 		for i, c := range clauses {
 			switch c := c.(type) {
@@ -95,7 +108,7 @@ func (s *Suite) Mutate() ([]Mutation, error) {
 				values := c.Values
 				for j, v := range values {
 					c.Values = slices.Delete(slices.Clone(values), j, j+1)
-					try(r, c.Keyword+" without "+valueText(v), func() { c.Values = values })
+					try(c.Keyword+" without "+valueText(v), func() { c.Values = values })
 				}
 			}
 		}
@@ -103,26 +116,55 @@ func (s *Suite) Mutate() ([]Mutation, error) {
 	return out, nil
 }
 
-// rulesInBuild returns the rules of the suite's policy that its profile
-// includes: a change to another rule could not change an answer.
-func (s *Suite) rulesInBuild(f *lang.File) []*lang.Rule {
-	var out []*lang.Rule
+// load compiles a changed source of the policy for the build, once, and
+// returns a suite of it for each of the build's fixture files.
+func (b *Build) load(src []byte) ([]*Suite, error) {
+	first := b.Suites[0]
+	mutant, err := load(first.Root, first.PolicyFile, src, first.Fixtures)
+	if err != nil {
+		return nil, err
+	}
+	out := []*Suite{mutant}
+	mutant.Filter = first.Filter
+	for _, s := range b.Suites[1:] {
+		other := *s
+		other.Table = mutant.Table
+		out = append(out, &other)
+	}
+	return out, nil
+}
+
+// ruleInBuilds is a rule of the policy's source and the builds that have it.
+type ruleInBuilds struct {
+	rule   *lang.Rule
+	builds []*Build
+}
+
+// rules returns the rules of the policy in source order, each with the
+// builds whose profile includes it, leaving out the rules no build has: a
+// change to them could not change an answer.
+func (p *Policy) rules(f *lang.File) []ruleInBuilds {
+	var out []ruleInBuilds
 	for _, d := range f.Decls {
-		p, ok := d.(*lang.Policy)
-		if !ok || p.Name.Name != s.Table.Name {
+		pol, ok := d.(*lang.Policy)
+		if !ok || pol.Name.Name != p.Name {
 			continue
 		}
-		profile := ""
-		if s.Fixtures.Profile != nil {
-			profile = s.Fixtures.Profile.Name
-		}
-		for _, it := range p.Items {
+		for _, it := range pol.Items {
 			switch it := it.(type) {
 			case *lang.Rule:
-				out = append(out, it)
+				out = append(out, ruleInBuilds{it, p.Builds})
 			case *lang.Profile:
-				if slices.ContainsFunc(it.Names, func(n *lang.Ident) bool { return n.Name == profile }) {
-					out = append(out, it.Rules...)
+				var builds []*Build
+				for _, b := range p.Builds {
+					if slices.ContainsFunc(it.Names, func(n *lang.Ident) bool { return n.Name == b.Profile }) {
+						builds = append(builds, b)
+					}
+				}
+				if builds != nil {
+					for _, r := range it.Rules {
+						out = append(out, ruleInBuilds{r, builds})
+					}
 				}
 			}
 		}
@@ -155,17 +197,9 @@ func valueText(v *lang.Value) string {
 	return v.Keyword
 }
 
-// String describes the mutation as a report line.
-func (m Mutation) String() string {
-	state := "survived"
-	switch {
-	case m.Caught:
-		state = "caught"
-	case m.Equivalent:
-		state = "equivalent: no request tells it from the original"
-	}
-	return fmt.Sprintf("%s: %s: %s", m.Rule, m.Change, state)
-}
+// String describes the mutation as a report line: where the rule starts
+// and what changed.
+func (m Mutation) String() string { return fmt.Sprintf("%s: %s", m.Rule, m.Change) }
 
 // sameAnswers reports whether two tables answer alike every request of a
 // probe set built from both: each origin class's witness, null and an

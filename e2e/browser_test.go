@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"crypto/tls"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -53,10 +54,7 @@ func chromium(t *testing.T) *browser {
 	if testing.Short() {
 		t.Skip("the browser suite takes minutes; -short skips it")
 	}
-	path := os.Getenv("CHROMIUM")
-	if path == "" {
-		path, _ = exec.LookPath("chromium")
-	}
+	path := chromiumPath()
 	if path == "" {
 		if os.Getenv("CORS_E2E") == "require" {
 			t.Fatal("CORS_E2E=require, but Chromium is not installed (apt-get install -y chromium)")
@@ -68,6 +66,16 @@ func chromium(t *testing.T) *browser {
 		t.Fatalf("starting Chromium: %v", sharedErr)
 	}
 	return shared
+}
+
+// chromiumPath returns the browser the suite drives: $CHROMIUM, or
+// chromium on the PATH; "" when there is neither.
+func chromiumPath() string {
+	if path := os.Getenv("CHROMIUM"); path != "" {
+		return path
+	}
+	path, _ := exec.LookPath("chromium")
+	return path
 }
 
 func start(path string) (*browser, error) {
@@ -127,6 +135,10 @@ func start(path string) (*browser, error) {
 }
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if chromiumPath() == "" && !testing.Short() && os.Getenv("CORS_E2E") != "require" {
+		tellGoTest("e2e: Chromium not found; the browser suite is skipped (apt-get install -y chromium)")
+	}
 	code := m.Run()
 	if shared != nil {
 		shared.cancel()

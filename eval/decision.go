@@ -2,6 +2,7 @@ package eval
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/corspolicy/cors/compile"
 )
@@ -29,10 +30,11 @@ const (
 	CheckHeader               // a request header is not granted
 	CheckCredentials          // the request has credentials and the grant has none
 	CheckPrivateNetwork       // private network access was asked and is not granted
+	CheckPath                 // the path holds what routers read in different ways: a dot segment, an escaped slash
 )
 
 func (c Check) String() string {
-	return [...]string{"none", "origin", "method", "header", "credentials", "private network"}[c]
+	return [...]string{"none", "origin", "method", "header", "credentials", "private network", "path"}[c]
 }
 
 // Request is what Evaluate looks at in an HTTP request. The slices are the
@@ -168,9 +170,17 @@ func (d *Decision) write(h http.Header) {
 	w.put(headerAllowCredentials, d.AllowCredentials)
 	w.put(headerAllowMethods, d.AllowMethods)
 	if d.echoHeaders != nil {
+		// The request's own lines, checked already; a line that holds
+		// no name (empty, or commas and blanks) says nothing worth echoing.
 		start := len(w.buf)
-		w.buf = append(w.buf, d.echoHeaders...)
-		h[headerAllowHeaders] = w.buf[start:len(w.buf):len(w.buf)]
+		for _, line := range d.echoHeaders {
+			if strings.TrimLeft(line, " \t,") != "" {
+				w.buf = append(w.buf, line)
+			}
+		}
+		if len(w.buf) > start {
+			h[headerAllowHeaders] = w.buf[start:len(w.buf):len(w.buf)]
+		}
 	} else {
 		w.put(headerAllowHeaders, d.AllowHeaders)
 	}

@@ -35,15 +35,18 @@ func (b *byteReader) some(options []string, max int) []string {
 
 var (
 	fuzzOrigins = []string{`"https://a.example.com"`, `"https://*.example.com"`, `"http://localhost:*"`,
-		`"https://*.a.example.com:8443"`, `"https://b.example.org"`, `"http://[::1]:8080"`, "any", "null"}
+		`"https://*.a.example.com:8443"`, `"https://b.example.org"`, `"http://[::1]:8080"`, "any", "null",
+		`"https://*.example.com:*"`, `"https://example.com"`, `"https://example.com:8443"`, `"https://a_b.example.com"`}
 	fuzzPaths   = []string{`"/api/**"`, `"/api/*/x"`, `"/public/**"`, `"/"`}
 	fuzzMethods = []string{`"GET"`, `"PUT"`, `"patch"`, `"DELETE"`, `"POST"`}
 	fuzzHeaders = []string{`"Content-Type"`, `"X-A"`, `"Authorization"`, `"x-b"`}
 
 	reqOrigins = []string{"https://a.example.com", "https://x.example.com", "https://example.com", "https://a.example.com:8443",
 		"https://q.a.example.com:8443", "https://q.a.example.com", "http://localhost", "http://localhost:3000", "null",
-		"HTTPS://a.example.com", "https://a.example.com/", "", "https://b.example.org", "http://[::1]:8080", "https://a.example.com:443"}
-	reqPaths   = []string{"/api/x", "/api/v/x", "/public/", "/", "/other", "/api"}
+		"HTTPS://a.example.com", "https://a.example.com/", "", "https://b.example.org", "http://[::1]:8080", "https://a.example.com:443",
+		"https://example.com:8443", "https://example.com:9000", "https://x.example.com:9000",
+		"https://a_b.example.com", "https://xn--f.example.com", "https://xn--bcher-kva.example.com", "https://-x.example.com"}
+	reqPaths   = []string{"/api/x", "/api/v/x", "/public/", "/", "/other", "/api", "/public/../api/x", "/api/x%2Fy", "/api//x", "/api/x\\y"}
 	reqMethods = []string{"GET", "PUT", "OPTIONS", "patch", "DELETE", "POST", "HEAD"}
 	reqHeaders = []string{"content-type", "X-A", "authorization", "x-b", "x-c", " , ", "bad header"}
 )
@@ -73,7 +76,7 @@ func randomPolicy(b *byteReader) string {
 		if effect == "allow" {
 			creds := b.pick(3) == 0
 			if h := b.some(fuzzHeaders, 2); len(h) > 0 || b.pick(3) == 0 {
-				if !creds && b.pick(2) == 0 {
+				if b.pick(2) == 0 {
 					h = append([]string{"any"}, "\"Authorization\"")[:1+b.pick(2)]
 				}
 				if len(h) > 0 {
@@ -114,8 +117,11 @@ func randomRequest(b *byteReader) Request {
 	if b.pick(2) == 0 {
 		r.RequestMethod = []string{reqMethods[b.pick(len(reqMethods))]}
 	}
-	if h := b.some(reqHeaders, 3); len(h) > 0 {
+	if h := b.some(reqHeaders, 6); len(h) > 0 {
 		r.RequestHeaders = []string{strings.Join(h, ",")}
+		if b.pick(4) == 0 { // the same names over several lines
+			r.RequestHeaders = h
+		}
 	}
 	if b.pick(3) == 0 {
 		r.PrivateNetwork = "true"

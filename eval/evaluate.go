@@ -30,15 +30,18 @@ func Evaluate(t *compile.Table, r *Request) Decision {
 // decide is Evaluate filling in d, which starts as the zero Decision: the
 // middleware keeps its Decision on its own stack and spares the copy.
 func decide(t *compile.Table, r *Request, d *Decision) {
-	dependent := t.OriginDependent(r.Path)
-	evaluate(t, r, dependent, d)
+	problem := pathProblem(r.Path)
+	// A path that routers could read as another has no public answer:
+	// which resource it reaches is not known.
+	dependent := problem != "" || t.OriginDependent(r.Path)
+	evaluate(t, r, dependent, problem, d)
 	if !dependent && (d.Kind == NotCORS || d.Kind == Actual && !d.Allowed) {
 		// Every origin gets the same answer here, so every response but
 		// a preflight carries it: without an Origin, and on a denied
 		// request too (the browser refuses it to that request all the
 		// same: credentials beside "*", or an Origin that is not one), so
 		// that a cache holding any of them serves the others right.
-		if g := grantFor(t.Public(), r.Path, r.Method); g != nil && g.Public {
+		if g := publicGrant(t.Public(), r.Path, r.Method); g != nil && g.Public {
 			d.AllowOrigin, d.ExposeHeaders = "*", g.ExposeHeaders
 		}
 	}
@@ -46,8 +49,14 @@ func decide(t *compile.Table, r *Request, d *Decision) {
 
 // evaluate fills in d, which starts as the zero Decision; filling it in
 // place spares copying the Decision at every return. dependent says
-// whether the answer for the path can depend on the origin.
-func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
+// whether the answer for the path can depend on the origin, and problem
+// why the path cannot be judged, if it cannot.
+//
+// A request is allowed when one allow rule on its own covers all of it:
+// the candidates are the allow rules that cover the origin and the path,
+// and each check keeps those that pass it, as a bitmask over the cell's
+// rules. The first check that leaves none is the one the request failed.
+func evaluate(t *compile.Table, r *Request, dependent bool, problem string, d *Decision) {
 	switch {
 	case len(r.Origin) == 0:
 		d.Kind = NotCORS
@@ -67,6 +76,10 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 		d.Allowed = true // CORS does not apply
 		return
 	}
+	if problem != "" {
+		d.deny(CheckPath, problem, nil)
+		return
+	}
 	if len(r.Origin) > 1 {
 		d.deny(CheckOrigin, "several Origin headers", nil)
 		return
@@ -79,8 +92,8 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 	}
 	method := r.Method
 	if d.Kind == Preflight {
-		if len(r.RequestMethod) != 1 || r.RequestMethod[0] == "" {
-			d.deny(CheckMethod, "Access-Control-Request-Method must be one method", nil)
+		if len(r.RequestMethod) != 1 || !isMethod(r.RequestMethod[0]) {
+			d.deny(CheckMethod, "Access-Control-Request-Method must be one method, a token of at most 64 bytes", nil)
 			return
 		}
 		method = r.RequestMethod[0]
@@ -93,35 +106,55 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 			return
 		}
 	}
-	g := grantFor(cell, r.Path, "")
-	if g == nil {
+	candidates := cell.Covering(r.Path)
+	if candidates == 0 {
 		d.deny(CheckOrigin, "no allow rule covers this origin and path", nil)
 		return
 	}
-	d.Rules = g.Rules
-	if !g.HasMethod(method) {
-		d.deny(CheckMethod, method, nil)
+	left := candidates & cell.MethodRules(method)
+	if left == 0 {
+		d.deny(CheckMethod, method, cell.Rules(candidates))
 		return
 	}
-	if !g.Credentials && r.credentials() {
-		d.deny(CheckCredentials, "credentials are not granted", nil)
-		return
+	candidates = left
+	if r.credentials() {
+		left = candidates & cell.CredentialRules()
+		if left == 0 {
+			d.deny(CheckCredentials, "credentials are not granted", cell.Rules(candidates))
+			return
+		}
+		candidates = left
 	}
 	var requestHeaders []string // of a preflight, read once
 	if d.Kind == Preflight {
 		requestHeaders = r.requestHeaders()
-		if name, ok := checkRequestHeaders(g, requestHeaders); !ok {
-			d.deny(CheckHeader, name, nil)
+		left, name, ok := checkRequestHeaders(cell, candidates, requestHeaders)
+		if !ok {
+			d.deny(CheckHeader, name, cell.Rules(candidates))
 			return
 		}
+		candidates = left
 		if r.privateNetwork() == "true" {
-			if !g.PrivateNetwork {
-				d.deny(CheckPrivateNetwork, "private network access is not granted", nil)
+			left = candidates & cell.PrivateNetworkRules()
+			if left == 0 {
+				d.deny(CheckPrivateNetwork, "private network access is not granted", cell.Rules(candidates))
 				return
 			}
+			candidates = left
 			d.AllowPrivateNetwork = "true"
 		}
+		// A preflight does not say whether the request it announces will
+		// carry credentials, and the browser caches the methods and
+		// headers of the answer with its credentials flag. Where some
+		// candidates grant credentials and others do not, the answer is
+		// the former's: everything it lists is then granted with
+		// credentials by a rule that covers the request.
+		if withCredentials := candidates & cell.CredentialRules(); withCredentials != 0 {
+			candidates = withCredentials
+		}
 	}
+	g := cell.Grant(candidates, cell.ScopedCovering(r.Path))
+	d.Rules = g.Rules
 	d.Allowed = true
 	d.AllowOrigin = origin
 	if g.Public {
@@ -146,6 +179,45 @@ func evaluate(t *compile.Table, r *Request, dependent bool, d *Decision) {
 	d.MaxAge = g.MaxAgeValue
 }
 
+// pathProblem says why a request path cannot be judged, or returns "": a
+// path that does not start with "/", a dot segment ("." or "..", which
+// escapes such as %2e%2e decode to), a backslash (which %5C decodes to), or
+// an escaped slash (%2F, which RequestOf keeps escaped). Routers disagree on
+// each of these, some resolving dot segments or decoding an escaped slash
+// before they route and others not, so a rule matched against the path as
+// sent could be judging another resource than the one served; browsers
+// never send any of them but %2F and %5C, which they leave as written. It
+// reads the path once and allocates nothing.
+func pathProblem(p string) string {
+	if p == "" || p[0] != '/' {
+		return "the path does not start with /"
+	}
+	start := 1 // of the current segment
+	for i := 1; i <= len(p); i++ {
+		if i == len(p) || p[i] == '/' {
+			if seg := p[start:i]; seg == "." || seg == ".." {
+				return "the path holds a dot segment"
+			}
+			start = i + 1
+			continue
+		}
+		switch c := p[i]; {
+		case c == '\\':
+			return "the path holds a backslash"
+		case c == '%' && i+2 < len(p) && (p[i+1] == '2' && (p[i+2] == 'f' || p[i+2] == 'F') ||
+			p[i+1] == '5' && (p[i+2] == 'c' || p[i+2] == 'C')):
+			return "the path holds an escaped slash or backslash"
+		}
+	}
+	return ""
+}
+
+// isMethod reports whether m may be a requested method: a token of at most
+// compile.MaxMethodLength bytes. Nothing else is ever echoed.
+func isMethod(m string) bool {
+	return len(m) <= compile.MaxMethodLength && compile.IsToken(m)
+}
+
 // deny turns d into a denial, decided by rules when they are given. A
 // denied response keeps only its Vary header.
 func (d *Decision) deny(check Check, detail string, rules []*compile.Rule) {
@@ -165,46 +237,12 @@ func coversRequest(r *compile.Rule, path, method string) bool {
 	return r.CoversPath(path) && r.CoversMethod(method)
 }
 
-// grantFor returns what the allow rules of the cell covering path grant
-// together, or nil when none covers it. With a method, it also requires the
-// grant to cover the method; the public answer uses that.
-func grantFor(c *compile.Cell, path, method string) *compile.Grant {
-	var mask, scoped uint64
-	if len(c.Allow) > 64 || len(c.Scoped) > 64 {
-		var rules, deny []*compile.Rule
-		for _, r := range c.Allow {
-			if r.CoversPath(path) {
-				rules = append(rules, r)
-			}
-		}
-		if len(rules) == 0 {
-			return nil
-		}
-		for _, r := range c.Scoped {
-			if r.CoversPath(path) {
-				deny = append(deny, r)
-			}
-		}
-		return compile.GrantOf(rules, deny)
-	}
-	for i, r := range c.Allow {
-		if r.CoversPath(path) {
-			mask |= 1 << i
-		}
-	}
-	if mask == 0 {
-		return nil
-	}
-	for i, r := range c.Scoped {
-		if r.CoversPath(path) {
-			scoped |= 1 << i
-		}
-	}
-	g := c.Grant(mask, scoped)
-	if method == "" {
-		return g
-	}
-	if !g.HasMethod(method) {
+// publicGrant returns what the rules naming any that cover path and grant
+// method answer together, or nil when none does or a deny rule takes the
+// request away: the answer every origin gets.
+func publicGrant(c *compile.Cell, path, method string) *compile.Grant {
+	candidates := c.Covering(path) & c.MethodRules(method)
+	if candidates == 0 {
 		return nil
 	}
 	for _, r := range c.Deny {
@@ -212,19 +250,23 @@ func grantFor(c *compile.Cell, path, method string) *compile.Grant {
 			return nil
 		}
 	}
-	return g
+	return c.Grant(candidates, c.ScopedCovering(path))
 }
 
-// checkRequestHeaders checks every name of the Access-Control-Request-Headers
-// lines against the grant. It returns the first name not granted, or a
-// reason, and false. It takes time linear in the lines' length, which the
-// limits bound, and allocates nothing.
-func checkRequestHeaders(g *compile.Grant, lines []string) (string, bool) {
+// checkRequestHeaders keeps, of the candidate rules, those that grant every
+// name of the Access-Control-Request-Headers lines. When none is left, it
+// returns the name at which none was, or the bound the lines broke, and
+// false. Every line counts against the bounds, an empty one too, so that
+// the time it takes is linear in a bounded length; it allocates nothing.
+func checkRequestHeaders(c *compile.Cell, candidates uint64, lines []string) (uint64, string, bool) {
+	if len(lines) > MaxRequestHeaderNames {
+		return 0, "Access-Control-Request-Headers has more than 64 lines", false
+	}
 	total, names := 0, 0
 	for _, line := range lines {
-		total += len(line)
-		if total > MaxRequestHeadersBytes {
-			return "Access-Control-Request-Headers is longer than 4096 bytes", false
+		total += len(line) + 1 // the comma that joins it to the next
+		if total > MaxRequestHeadersBytes+1 {
+			return 0, "Access-Control-Request-Headers is longer than 4096 bytes", false
 		}
 		for line != "" {
 			name, rest, _ := strings.Cut(line, ",")
@@ -240,12 +282,13 @@ func checkRequestHeaders(g *compile.Grant, lines []string) (string, bool) {
 				continue
 			}
 			if names++; names > MaxRequestHeaderNames {
-				return "Access-Control-Request-Headers has more than 64 names", false
+				return 0, "Access-Control-Request-Headers has more than 64 names", false
 			}
-			if name := name[lo:hi]; !g.AllowsHeader(name) {
-				return name, false
+			name = name[lo:hi]
+			if candidates &= c.HeaderRules(name); candidates == 0 {
+				return 0, name, false
 			}
 		}
 	}
-	return "", true
+	return candidates, "", true
 }

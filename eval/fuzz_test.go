@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/corspolicy/cors/compile"
+	"github.com/corspolicy/cors/lang"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -28,14 +29,19 @@ func FuzzEvaluate(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		for _, profile := range []string{"", "dev"} {
-			prog, err := compile.CompileSource(path, src, compile.Options{Profile: profile})
+		file, err := lang.Parse(path, src)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, profile := range compile.Resolve(file, compile.Options{}).Builds() {
+			prog, err := compile.Compile(file, compile.Options{Profile: profile})
 			if err != nil {
 				f.Fatal(err)
 			}
 			for _, name := range prog.Names() {
-				tab, _ := prog.Policy(name)
-				tables = append(tables, tab)
+				if tab, err := prog.Policy(name); err == nil {
+					tables = append(tables, tab)
+				}
 			}
 		}
 	}
@@ -61,6 +67,16 @@ func FuzzEvaluate(f *testing.F) {
 	f.Add(uint8(1), "GET", "/public/x", "null", "", "", "true", true)
 	f.Add(uint8(2), "GET", "/admin/../api", "https://a.tenant.example.com", "", "", "", false)
 	f.Add(uint8(3), "OPTIONS", "/", "https://APP.example.com", "patch", strings.Repeat(",", 5000), "true", false)
+	// Hosts at the edges of SPEC.md's definition, below the wildcards of
+	// the examples: an underscore (a host), invalid punycode (never echoed).
+	for i := range tables {
+		for _, origin := range []string{"https://a_b.corp.example.com", "https://xn--f.corp.example.com",
+			"https://xn--bcher-kva.corp.example.com", "https://a_b.preview.example.com", "https://xn--f.preview.example.com",
+			"https://a_b.tenant.example.com", "https://xn--f.tenant.example.com"} {
+			f.Add(uint8(i), "GET", "/api/x", origin, "", "", "", true)
+			f.Add(uint8(i), "OPTIONS", "/admin/x", origin, "PUT", "content-type", "", false)
+		}
+	}
 	f.Fuzz(func(t *testing.T, which uint8, method, path, origin, acrm, acrh, pna string, creds bool) {
 		tab := tables[int(which)%len(tables)]
 		r := Request{Method: method, Path: path, PrivateNetwork: pna, Credentials: creds}

@@ -3,6 +3,7 @@ package eval
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,6 +54,63 @@ func TestHostileInput(t *testing.T) {
 			}
 			if n := testing.AllocsPerRun(20, func() { clear(w.h); h.ServeHTTP(w, r) }); n > 1 {
 				t.Errorf("%v allocations per request, want at most 1", n)
+			}
+		})
+	}
+}
+
+// TestHostileEcho sends hostile preflights where the answer names the
+// requested method and echoes the requested headers (methods any and
+// headers any with credentials): only a single method token is ever
+// echoed, every header line counts against the bounds, and lines without a
+// name are not echoed.
+func TestHostileEcho(t *testing.T) {
+	tab := loadTable(t, "testdata/api.cors", "api")
+	h := NewMiddleware(tab).Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	tests := []struct {
+		name    string
+		acrm    []string
+		acrh    []string
+		allowed bool
+		methods string   // Access-Control-Allow-Methods when allowed
+		headers []string // Access-Control-Allow-Headers lines when allowed
+	}{
+		{"a method that is not a token", []string{"<script>"}, nil, false, "", nil},
+		{"a method of 60 KB", []string{strings.Repeat("A", 60<<10)}, nil, false, "", nil},
+		{"a list of methods", []string{"GET, DELETE, PATCH"}, nil, false, "", nil},
+		{"two method lines", []string{"GET", "DELETE"}, nil, false, "", nil},
+		{"a method of 64 bytes", []string{strings.Repeat("M", 64)}, nil, true, strings.Repeat("M", 64), nil},
+		{"a method of 65 bytes", []string{strings.Repeat("M", 65)}, nil, false, "", nil},
+		{"100,000 empty header lines", []string{"PUT"}, make([]string, 100000), false, "", nil},
+		{"65 empty header lines", []string{"PUT"}, make([]string, 65), false, "", nil},
+		{"empty lines among names are not echoed", []string{"PUT"}, []string{"", "x-a", " , ", "x-b"}, true, "PUT", []string{"x-a", "x-b"}},
+		{"64 names over 64 lines", []string{"PUT"}, strings.Split(strings.TrimSuffix(strings.Repeat("x-a,", 64), ","), ","), true, "PUT",
+			strings.Split(strings.TrimSuffix(strings.Repeat("x-a,", 64), ","), ",")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("OPTIONS", "/echo/x", nil)
+			r.Header = http.Header{"Origin": {app}, "Access-Control-Request-Method": tt.acrm}
+			if tt.acrh != nil {
+				r.Header["Access-Control-Request-Headers"] = tt.acrh
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			allowed := w.Code == 204
+			if allowed != tt.allowed {
+				t.Fatalf("status %d, want allowed = %v", w.Code, tt.allowed)
+			}
+			if !allowed {
+				if len(w.Header()) != 1 || w.Header().Get("Vary") == "" {
+					t.Errorf("a denied preflight carries %v; want Vary alone", w.Header())
+				}
+				return
+			}
+			if got := w.Header().Get("Access-Control-Allow-Methods"); got != tt.methods {
+				t.Errorf("Access-Control-Allow-Methods = %.80q, want %.80q", got, tt.methods)
+			}
+			if got := w.Header()["Access-Control-Allow-Headers"]; !slices.Equal(got, tt.headers) {
+				t.Errorf("Access-Control-Allow-Headers = %q, want %q", got, tt.headers)
 			}
 		})
 	}

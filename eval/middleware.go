@@ -3,7 +3,6 @@ package eval
 import (
 	"context"
 	"net/http"
-	"path"
 	"strings"
 	"sync/atomic"
 
@@ -79,7 +78,7 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 
 // RequestOf returns what Evaluate needs of an HTTP request, as the
 // middleware reads it: the header lines as received, credentials meaning a
-// Cookie header, and the path with dot segments resolved. It looks up only
+// Cookie header, and the path as sent, decoded but for escaped slashes. It looks up only
 // the headers the kind of request needs: none past Origin for a request
 // without one, the preflight headers only for OPTIONS.
 func RequestOf(r *http.Request) Request {
@@ -126,31 +125,19 @@ func FromContext(ctx context.Context) *Decision {
 	return d
 }
 
-// requestPath returns the path rules are matched against: the URL path with
-// dot segments and repeated slashes removed, as a router would resolve it,
-// so that "/public/../admin" is judged as "/admin". A trailing slash is kept.
+// requestPath returns the path rules are matched against: the URL path as
+// the request sent it, decoded, and never cleaned. Routers disagree on dot
+// segments, repeated slashes and escaped slashes, so the middleware does not
+// guess which of them a router resolves: it judges the path as sent, and
+// Evaluate denies a path that routers could read as another (see
+// pathProblem). An escaped slash is kept escaped, so that Evaluate sees it.
 func requestPath(r *http.Request) string {
 	p := r.URL.Path
+	if raw := r.URL.RawPath; raw != "" && strings.Count(raw, "/") != strings.Count(p, "/") {
+		return raw // it holds %2F: decoding it would split a segment in two
+	}
 	if p == "" {
 		return "/"
 	}
-	if p[0] == '/' && isClean(p) {
-		return p // no allocation
-	}
-	clean := path.Clean("/" + p)
-	if strings.HasSuffix(p, "/") && clean != "/" {
-		clean += "/"
-	}
-	return clean
-}
-
-// isClean reports whether p holds no dot segment and no repeated slash, in
-// one pass: the common case, which needs no cleaning.
-func isClean(p string) bool {
-	for i := 0; i+1 < len(p); i++ {
-		if p[i] == '/' && (p[i+1] == '/' || p[i+1] == '.') {
-			return false
-		}
-	}
-	return true
+	return p
 }

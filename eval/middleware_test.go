@@ -85,19 +85,29 @@ func TestMiddleware(t *testing.T) {
 }
 
 func TestRequestPath(t *testing.T) {
-	for in, want := range map[string]string{
-		"/a/b": "/a/b", "/a/b/": "/a/b/", "/a/../b": "/b", "/a//b": "/a/b", "/a/./b/": "/a/b/", "/..": "/", "": "/",
+	for _, tt := range []struct{ target, want string }{
+		{"/a/b", "/a/b"},
+		{"/a/b/", "/a/b/"},
+		{"/a/../b", "/a/../b"},
+		{"/a//b", "/a//b"},
+		{"/a/%2e%2e/b", "/a/../b"},
+		{"/a%2fb", "/a%2fb"},
+		{"/a%2F..%2Fb", "/a%2F..%2Fb"},
+		{"/a%5cb", "/a\\b"},
+		{"/%61dmin", "/admin"},
+		{"*", "*"},
 	} {
-		r := &http.Request{URL: mustURL(t, in)}
-		if got := requestPath(r); got != want {
-			t.Errorf("requestPath(%q) = %q, want %q", in, got, want)
+		u, err := url.ParseRequestURI(tt.target)
+		if tt.target == "*" {
+			u, err = &url.URL{Path: "*"}, nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := requestPath(&http.Request{URL: u}); got != tt.want {
+			t.Errorf("requestPath(%q) = %q, want %q", tt.target, got, tt.want)
 		}
 	}
-}
-
-func mustURL(t *testing.T, p string) *url.URL {
-	t.Helper()
-	return &url.URL{Path: p}
 }
 
 // TestMiddlewareAllocs pins what the middleware allocates per request: the

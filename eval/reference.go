@@ -6,23 +6,34 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/net/idna"
+
 	"github.com/corspolicy/cors/compile"
 )
 
 // Reference answers a request from the rules of t alone, the slow and
-// obvious way: no index, no precomputed grants, every rule tried in turn and
-// every header value built anew. It exists to be compared with Evaluate,
-// which must give the same Decision for every request; a differential fuzz
-// test does so. It allocates freely and is not for serving.
+// obvious way: no index, no precomputed grants, every rule tried in turn,
+// path globs matched by a naive matcher of its own, and every header value
+// built anew. It exists to be compared with Evaluate, which must give the
+// same Decision for every request; a differential fuzz test does so. It
+// allocates freely and is not for serving.
 func Reference(t *compile.Table, r *Request) Decision {
 	d := reference(t, r)
-	if d.Kind == Actual && !d.Allowed {
-		// Where every origin gets the same answer, a denial keeps it.
+	dependent := refUnjudgeable(r.Path) || slices.ContainsFunc(t.Rules, func(rule *compile.Rule) bool { return !rule.Any && refCoversPath(rule, r.Path) })
+	if !dependent && (d.Kind == NotCORS || d.Kind == Actual && !d.Allowed) {
+		// Where every origin gets the same answer, every response but a
+		// preflight carries it.
 		public := func(rule *compile.Rule) bool { return rule.Any }
-		dependent := slices.ContainsFunc(t.Rules, func(rule *compile.Rule) bool { return !rule.Any && ruleCoversPath(rule, r.Path) })
-		if g := refGrant(t.Rules, public, r.Path); !dependent && g != nil && g.public && refHasMethod(g, r.Method) &&
-			!refDenied(t.Rules, public, r.Path, r.Method) {
-			d.AllowOrigin, d.ExposeHeaders = "*", g.expose
+		var granting []*compile.Rule
+		for _, rule := range t.Rules {
+			if rule.Effect == compile.Allow && rule.Any && refCoversPath(rule, r.Path) && refGrantsMethod(rule, r.Method) {
+				granting = append(granting, rule)
+			}
+		}
+		if len(granting) > 0 && refDenyRule(t.Rules, public, r.Path, r.Method) == nil {
+			if g := refCombine(granting); g.public {
+				d.AllowOrigin, d.ExposeHeaders = "*", g.expose
+			}
 		}
 	}
 	return d
@@ -30,21 +41,11 @@ func Reference(t *compile.Table, r *Request) Decision {
 
 func reference(t *compile.Table, r *Request) Decision {
 	var d Decision
-	dependent := false
-	for _, rule := range t.Rules {
-		if !rule.Any && ruleCoversPath(rule, r.Path) {
-			dependent = true
-		}
-	}
+	dependent := refUnjudgeable(r.Path) || slices.ContainsFunc(t.Rules, func(rule *compile.Rule) bool { return !rule.Any && refCoversPath(rule, r.Path) })
 	switch {
 	case len(r.Origin) == 0:
 		d.Kind, d.Allowed = NotCORS, true
-		if !dependent {
-			if g := refGrant(t.Rules, func(rule *compile.Rule) bool { return rule.Any }, r.Path); g != nil &&
-				g.public && refHasMethod(g, r.Method) && !refDenied(t.Rules, func(rule *compile.Rule) bool { return rule.Any }, r.Path, r.Method) {
-				d.AllowOrigin, d.ExposeHeaders = "*", g.expose
-			}
-		} else {
+		if dependent {
 			d.Vary = "Origin"
 		}
 		return d
@@ -60,6 +61,10 @@ func reference(t *compile.Table, r *Request) Decision {
 			d.Vary = "Origin"
 		}
 	}
+	if refUnjudgeable(r.Path) {
+		d.deny(CheckPath, "", nil)
+		return d
+	}
 	if len(r.Origin) != 1 || !refIsOrigin(r.Origin[0]) {
 		d.deny(CheckOrigin, "", nil)
 		return d
@@ -68,62 +73,78 @@ func reference(t *compile.Table, r *Request) Decision {
 	matches := func(rule *compile.Rule) bool { return refMatchesOrigin(rule, origin) }
 	method := r.Method
 	if d.Kind == Preflight {
-		if len(r.RequestMethod) != 1 || r.RequestMethod[0] == "" {
+		if len(r.RequestMethod) != 1 || !refIsMethod(r.RequestMethod[0]) {
 			d.deny(CheckMethod, "", nil)
 			return d
 		}
 		method = r.RequestMethod[0]
 	}
+	if rule := refDenyRule(t.Rules, matches, r.Path, method); rule != nil {
+		d.deny(CheckOrigin, "", []*compile.Rule{rule})
+		return d
+	}
+
+	// The candidates: every allow rule that covers the origin and the
+	// path; each check keeps those that pass it.
+	var candidates []*compile.Rule
 	for _, rule := range t.Rules {
-		if rule.Effect == compile.Deny && matches(rule) && ruleCoversPath(rule, r.Path) &&
-			(rule.Methods == nil || slices.Contains(rule.Methods, method)) {
-			d.deny(CheckOrigin, "", []*compile.Rule{rule})
-			return d
+		if rule.Effect == compile.Allow && matches(rule) && refCoversPath(rule, r.Path) {
+			candidates = append(candidates, rule)
 		}
 	}
-	g := refGrant(t.Rules, matches, r.Path)
-	if g == nil {
+	if len(candidates) == 0 {
 		d.deny(CheckOrigin, "", nil)
 		return d
 	}
-	d.Rules = g.rules
-	if !refHasMethod(g, method) {
-		d.deny(CheckMethod, "", nil)
+	keep := func(check Check, pass func(*compile.Rule) bool) bool {
+		var left []*compile.Rule
+		for _, rule := range candidates {
+			if pass(rule) {
+				left = append(left, rule)
+			}
+		}
+		if len(left) == 0 {
+			d.deny(check, "", candidates)
+			return false
+		}
+		candidates = left
+		return true
+	}
+	if !keep(CheckMethod, func(rule *compile.Rule) bool { return refGrantsMethod(rule, method) }) {
 		return d
 	}
-	if r.Credentials && !g.credentials {
-		d.deny(CheckCredentials, "", nil)
+	if r.Credentials && !keep(CheckCredentials, func(rule *compile.Rule) bool { return rule.Credentials }) {
 		return d
 	}
 	if d.Kind == Preflight {
-		var names []string
-		for _, line := range r.RequestHeaders {
-			for _, n := range strings.Split(line, ",") {
-				if n = strings.Trim(n, " \t"); n != "" {
-					names = append(names, n)
-				}
-			}
-		}
-		if len(strings.Join(r.RequestHeaders, "")) > MaxRequestHeadersBytes || len(names) > MaxRequestHeaderNames {
-			d.deny(CheckHeader, "", nil)
+		names, ok := refRequestHeaderNames(r.RequestHeaders)
+		if !ok {
+			d.deny(CheckHeader, "", candidates)
 			return d
 		}
-		for _, n := range names {
-			lower := strings.ToLower(n)
-			named := slices.Contains(g.headers, lower)
-			if !compile.IsToken(n) || !named && !(g.anyHeader && lower != "authorization") {
-				d.deny(CheckHeader, "", nil)
-				return d
+		if !keep(CheckHeader, func(rule *compile.Rule) bool {
+			for _, n := range names {
+				lower := strings.ToLower(n)
+				if !compile.IsToken(n) || !slices.Contains(rule.Headers, lower) && !(rule.AnyHeader && lower != "authorization") {
+					return false
+				}
 			}
+			return true
+		}) {
+			return d
 		}
 		if r.PrivateNetwork == "true" {
-			if !g.privateNetwork {
-				d.deny(CheckPrivateNetwork, "", nil)
+			if !keep(CheckPrivateNetwork, func(rule *compile.Rule) bool { return rule.PrivateNetwork }) {
 				return d
 			}
 			d.AllowPrivateNetwork = "true"
 		}
+		if slices.ContainsFunc(candidates, func(rule *compile.Rule) bool { return rule.Credentials }) {
+			keep(CheckCredentials, func(rule *compile.Rule) bool { return rule.Credentials })
+		}
 	}
+	g := refCombine(candidates)
+	d.Rules = candidates
 	d.Allowed = true
 	d.AllowOrigin = origin
 	if g.public {
@@ -141,12 +162,16 @@ func reference(t *compile.Table, r *Request) Decision {
 	// this path take away; with "*", the requested method instead.
 	var denied []string
 	for _, rule := range t.Rules {
-		if rule.Effect == compile.Deny && matches(rule) && ruleCoversPath(rule, r.Path) && rule.Methods != nil && !rule.AnyMethod {
+		if rule.Effect == compile.Deny && matches(rule) && refCoversPath(rule, r.Path) && rule.Methods != nil && !rule.AnyMethod {
 			denied = append(denied, rule.Methods...)
 		}
 	}
-	d.AllowMethods = g.allowMethods
-	if !g.anyMethod {
+	if g.anyMethod {
+		d.AllowMethods = "*"
+		if g.credentials || len(denied) > 0 {
+			d.AllowMethods = method
+		}
+	} else {
 		var offered []string
 		for _, m := range g.methods {
 			if !slices.Contains(denied, m) {
@@ -154,9 +179,6 @@ func reference(t *compile.Table, r *Request) Decision {
 			}
 		}
 		d.AllowMethods = strings.Join(offered, ", ")
-	}
-	if g.anyMethod && (g.credentials || len(denied) > 0) {
-		d.AllowMethods = method
 	}
 	d.AllowHeaders = g.allowHeaders
 	if g.anyHeader && g.credentials && len(r.RequestHeaders) > 0 {
@@ -166,35 +188,68 @@ func reference(t *compile.Table, r *Request) Decision {
 	return d
 }
 
-// refGrant is a grant computed from scratch.
-type refGrantT struct {
-	rules                               []*compile.Rule
-	methods, headers                    []string
-	anyMethod, anyHeader                bool
-	credentials, privateNetwork, public bool
-	allowMethods, allowHeaders, expose  string
-	maxAge                              string
-	status                              int
+// refUnjudgeable reports whether a path is one routers read in different
+// ways: not starting with /, with a dot segment, a backslash, or an escaped
+// slash or backslash in either case.
+func refUnjudgeable(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.Contains(p, "\\") {
+		return true
+	}
+	lower := strings.ToLower(p)
+	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
+		return true
+	}
+	return slices.ContainsFunc(strings.Split(p, "/"), func(seg string) bool { return seg == "." || seg == ".." })
 }
 
-func refGrant(rules []*compile.Rule, matches func(*compile.Rule) bool, path string) *refGrantT {
-	g := &refGrantT{status: 204, public: true}
-	var expose []string
+// refIsMethod reports whether m is a token (RFC 9110: letters, digits and
+// !#$%&'*+-.^_`|~) of 1 to 64 bytes.
+func refIsMethod(m string) bool {
+	return m != "" && len(m) <= 64 && strings.IndexFunc(m, func(c rune) bool {
+		return !strings.ContainsRune("!#$%&'*+-.^_`|~", c) && !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9')
+	}) < 0
+}
+
+// refRequestHeaderNames splits Access-Control-Request-Headers lines into
+// names, and reports false past the bounds: 64 lines, 64 names, 4096 bytes
+// once the lines are joined with commas.
+func refRequestHeaderNames(lines []string) ([]string, bool) {
+	var names []string
+	for _, line := range lines {
+		for _, n := range strings.Split(line, ",") {
+			if n = strings.Trim(n, " \t"); n != "" {
+				names = append(names, n)
+			}
+		}
+	}
+	ok := len(lines) <= MaxRequestHeaderNames && len(names) <= MaxRequestHeaderNames &&
+		len(strings.Join(lines, ",")) <= MaxRequestHeadersBytes
+	return names, ok
+}
+
+// refGrantT is a grant computed from scratch.
+type refGrantT struct {
+	methods                      []string
+	anyMethod, anyHeader         bool
+	credentials, public          bool
+	allowHeaders, expose, maxAge string
+	status                       int
+}
+
+// refCombine unites the grants of rules as SPEC.md's table says.
+func refCombine(rules []*compile.Rule) refGrantT {
+	g := refGrantT{status: 204, public: true}
+	var headers, expose []string
 	anyExpose := false
 	maxAge := -1
 	for _, rule := range rules {
-		if rule.Effect != compile.Allow || !matches(rule) || !ruleCoversPath(rule, path) {
-			continue
-		}
-		g.rules = append(g.rules, rule)
 		g.methods = append(g.methods, rule.Methods...)
 		g.anyMethod = g.anyMethod || rule.AnyMethod
-		g.headers = append(g.headers, rule.Headers...)
+		headers = append(headers, rule.Headers...)
 		g.anyHeader = g.anyHeader || rule.AnyHeader
 		expose = append(expose, rule.Expose...)
 		anyExpose = anyExpose || rule.AnyExpose
 		g.credentials = g.credentials || rule.Credentials
-		g.privateNetwork = g.privateNetwork || rule.PrivateNetwork
 		if rule.MaxAge >= 0 && (maxAge < 0 || rule.MaxAge < maxAge) {
 			maxAge = rule.MaxAge
 		}
@@ -202,9 +257,6 @@ func refGrant(rules []*compile.Rule, matches func(*compile.Rule) bool, path stri
 			g.status = 200
 		}
 		g.public = g.public && rule.Any
-	}
-	if len(g.rules) == 0 {
-		return nil
 	}
 	g.public = g.public && !g.credentials
 	uniq := func(s []string, fold bool) []string {
@@ -219,21 +271,15 @@ func refGrant(rules []*compile.Rule, matches func(*compile.Rule) bool, path stri
 	}
 	g.methods = uniq(g.methods, false)
 	slices.Sort(g.methods)
-	g.headers = uniq(g.headers, false)
+	headers = uniq(headers, false)
 	expose = uniq(expose, true)
 	switch {
-	case g.anyMethod && !g.credentials:
-		g.allowMethods = "*"
-	default:
-		g.allowMethods = strings.Join(g.methods, ", ")
-	}
-	switch {
-	case g.anyHeader && !g.credentials && slices.Contains(g.headers, "authorization"):
+	case g.anyHeader && !g.credentials && slices.Contains(headers, "authorization"):
 		g.allowHeaders = "*, authorization"
 	case g.anyHeader && !g.credentials:
 		g.allowHeaders = "*"
 	default:
-		g.allowHeaders = strings.Join(g.headers, ", ")
+		g.allowHeaders = strings.Join(headers, ", ")
 	}
 	if anyExpose && !g.credentials {
 		g.expose = "*"
@@ -246,21 +292,72 @@ func refGrant(rules []*compile.Rule, matches func(*compile.Rule) bool, path stri
 	return g
 }
 
-func refHasMethod(g *refGrantT, m string) bool { return g.anyMethod || slices.Contains(g.methods, m) }
+func refGrantsMethod(rule *compile.Rule, m string) bool {
+	return rule.AnyMethod || slices.Contains(rule.Methods, m)
+}
 
-func refDenied(rules []*compile.Rule, matches func(*compile.Rule) bool, path, method string) bool {
+// refDenyRule returns the first deny rule that matches and covers the path
+// and method, or nil.
+func refDenyRule(rules []*compile.Rule, matches func(*compile.Rule) bool, path, method string) *compile.Rule {
 	for _, rule := range rules {
-		if rule.Effect == compile.Deny && matches(rule) && ruleCoversPath(rule, path) &&
-			(rule.Methods == nil || slices.Contains(rule.Methods, method)) {
-			return true
+		if rule.Effect == compile.Deny && matches(rule) && refCoversPath(rule, path) &&
+			(rule.Methods == nil || rule.AnyMethod || slices.Contains(rule.Methods, method)) {
+			return rule
 		}
 	}
-	return false
+	return nil
 }
 
-func ruleCoversPath(rule *compile.Rule, path string) bool {
-	return rule.Paths == nil || slices.ContainsFunc(rule.Paths, func(p *compile.PathPattern) bool { return p.Match(path) })
+func refCoversPath(rule *compile.Rule, path string) bool {
+	return rule.Paths == nil || slices.ContainsFunc(rule.Paths, func(p *compile.PathPattern) bool { return refGlob(p.Text, path) })
 }
+
+// refGlob matches a path against a path glob by backtracking over
+// segments: "**" as a segment takes any number of them, "*" any run of
+// characters within one. It is exponential at worst and is meant for the
+// short globs and paths of tests, not for serving.
+func refGlob(glob, path string) bool {
+	if !strings.HasPrefix(path, "/") {
+		return false
+	}
+	var match func(pat, segs []string) bool
+	match = func(pat, segs []string) bool {
+		switch {
+		case len(pat) == 0:
+			return len(segs) == 0
+		case pat[0] == "**":
+			for i := 0; i <= len(segs); i++ {
+				if match(pat[1:], segs[i:]) {
+					return true
+				}
+			}
+			return false
+		case len(segs) == 0:
+			return false
+		}
+		return refSegment(pat[0], segs[0]) && match(pat[1:], segs[1:])
+	}
+	return match(strings.Split(glob[1:], "/"), strings.Split(path[1:], "/"))
+}
+
+func refSegment(pat, s string) bool {
+	switch {
+	case pat == "":
+		return s == ""
+	case pat[0] == '*':
+		for i := 0; i <= len(s); i++ {
+			if refSegment(pat[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	return s != "" && pat[0] == s[0] && refSegment(pat[1:], s[1:])
+}
+
+// refIDNA is UTS 46 as the URL Standard's domain to ASCII applies it.
+var refIDNA = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.ValidateLabels(true),
+	idna.CheckHyphens(false), idna.CheckJoiners(true), idna.StrictDomainName(false))
 
 // refIsOrigin checks that s is a serialised origin by parsing it as a URL
 // and serialising it again, as a browser would.
@@ -281,8 +378,16 @@ func refIsOrigin(s string) bool {
 	} else {
 		labels := strings.Split(host, ".")
 		for _, l := range labels {
-			if l == "" || len(l) > 63 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			if l == "" || len(l) > 63 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 				return false
+			}
+			if strings.HasPrefix(l, "xn--") {
+				// Punycode that the URL Standard's domain to ASCII accepts
+				// and that encodes back to the same label.
+				u, err := refIDNA.ToUnicode(l)
+				if a, err2 := refIDNA.ToASCII(u); err != nil || err2 != nil || a != l {
+					return false
+				}
 			}
 		}
 		if len(host) > 253 {

@@ -60,7 +60,7 @@ type Policy struct {
 	Items []PolicyItem `parser:"@@* '}'"`
 }
 
-// PolicyItem is what a policy holds: a *Rule or a *Profile.
+// PolicyItem is what a policy holds: a *Rule, a *Profile or *DevProfiles.
 type PolicyItem interface {
 	Node
 	policyItemNode()
@@ -72,6 +72,14 @@ type Profile struct {
 	Span
 	Names []*Ident `parser:"'profile' @@ (',' @@)* '{'"`
 	Rules []*Rule  `parser:"@@* '}'"`
+}
+
+// DevProfiles names the profiles of a policy that are development builds,
+// as in: dev-profiles dev, local. Only there may a local origin or plain http
+// be granted credentials.
+type DevProfiles struct {
+	Span
+	Names []*Ident `parser:"'dev-profiles' @@ (',' @@)*"`
 }
 
 // Rule allows or denies the origins it names; its block, when present,
@@ -165,8 +173,9 @@ type Duration struct {
 func (*SetDecl) declNode() {}
 func (*Policy) declNode()  {}
 
-func (*Rule) policyItemNode()    {}
-func (*Profile) policyItemNode() {}
+func (*Rule) policyItemNode()        {}
+func (*Profile) policyItemNode()     {}
+func (*DevProfiles) policyItemNode() {}
 
 func (*ListClause) clauseNode()   {}
 func (*FlagClause) clauseNode()   {}

@@ -12,7 +12,8 @@ type Error struct {
 	Pos  Position // where the problem starts
 	End  Position // just after the offending text; may be the zero Position
 	Code string   // stable identifier, such as "L001"; documented in SPEC.md
-	Msg  string   // what is wrong and, where there is one, the fix
+	Msg  string   // what is wrong
+	Fix  string   // what to do about it, when there is one thing to do and Msg does not say it
 }
 
 // Error returns "file:line:col: message".

@@ -31,7 +31,7 @@ func TestBadInput(t *testing.T) {
 		{"control character", []byte("cors 1\norigins a = \"a\tb\"\n"), "2:15: control character U+0009 in string"},
 		{"10 MiB line", huge(10<<20, "x"), "2:1: line is 10485762 bytes long; the limit is 65536"},
 		{"file too large", bytes.Repeat([]byte("# comment line\n"), MaxFileSize/15+1), "1:1: file is"},
-		{"deep nesting", []byte("cors 1\npolicy p " + strings.Repeat("{", 100000)), "2:11: expected rule, profile or \"}\", found \"{\""},
+		{"deep nesting", []byte("cors 1\npolicy p " + strings.Repeat("{", 100000)), "2:11: expected rule, profile, dev-profiles or \"}\", found \"{\""},
 		{"endless braces", []byte(strings.Repeat("}", 1<<20)), "1:1: expected the version line"},
 		{"empty", nil, "1:1: expected the version line \"cors 1\", found end of file"},
 		{"only a comment", []byte("# nothing\n"), "2:1: expected the version line \"cors 1\", found end of file"},

@@ -24,7 +24,7 @@ var parser = participle.MustBuild[File](
 	participle.Lexer(definition{}),
 	participle.Elide("Whitespace", "Comment"),
 	participle.Union[Decl](&SetDecl{}, &Policy{}),
-	participle.Union[PolicyItem](&Rule{}, &Profile{}),
+	participle.Union[PolicyItem](&Rule{}, &Profile{}, &DevProfiles{}),
 	participle.Union[Clause](&ListClause{}, &FlagClause{}, &MaxAgeClause{}, &StatusClause{}),
 	// Every statement starts with its own keyword, so the grammar is LL(1);
 	// unlimited lookahead makes participle report the token that is really

@@ -176,6 +176,10 @@ func (p *printer) file(f *File) {
 					p.rule(item, j > 0)
 				case *Profile:
 					p.profile(item, j > 0)
+				case *DevProfiles:
+					p.begin(item.Pos, j > 0)
+					p.str("dev-profiles " + identList(item.Names))
+					p.finish(item.EndPos)
 				}
 			}
 			p.close(d.EndPos)
@@ -187,19 +191,24 @@ func (p *printer) file(f *File) {
 
 func (p *printer) profile(pr *Profile, sep bool) {
 	p.begin(pr.Pos, sep)
-	p.str("profile ")
-	for i, n := range pr.Names {
-		if i > 0 {
-			p.str(", ")
-		}
-		p.str(n.Name)
-	}
-	p.str(" {")
+	p.str("profile " + identList(pr.Names) + " {")
 	p.open(pr.Names[len(pr.Names)-1].EndPos)
 	for i, r := range pr.Rules {
 		p.rule(r, i > 0)
 	}
 	p.close(pr.EndPos)
+}
+
+// identList returns names as a list: "a, b".
+func identList(names []*Ident) string {
+	var b strings.Builder
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(n.Name)
+	}
+	return b.String()
 }
 
 func (p *printer) rule(r *Rule, sep bool) {

@@ -14,7 +14,7 @@ import (
 // Keywords that may start a statement, by where the statement stands.
 var (
 	topKeywords     = []string{"import", "origins", "methods", "headers", "policy"}
-	policyKeywords  = []string{"allow", "deny", "profile"}
+	policyKeywords  = []string{"allow", "deny", "profile", "dev-profiles"}
 	profileKeywords = []string{"allow", "deny"}
 	clauseKeywords  = []string{"paths", "methods", "headers", "expose", "credentials",
 		"max-age", "private-network", "preflight-status"}
@@ -44,7 +44,7 @@ var policyGrammar = &grammar{
 		"policy": policyKeywords, "profile": profileKeywords, "allow": clauseKeywords, "deny": clauseKeywords,
 	},
 	nouns: map[string]string{
-		"policy": "rule, profile", "profile": "rule", "allow": "clause", "deny": "clause",
+		"policy": "rule, profile, dev-profiles", "profile": "rule", "allow": "clause", "deny": "clause",
 	},
 	openers:     []string{"policy", "profile", "allow", "deny"},
 	flags:       []string{"credentials", "private-network"},

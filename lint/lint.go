@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/lang"
@@ -65,7 +64,7 @@ func FromErrors(err error) []Finding {
 	var out []Finding
 	if list, ok := err.(lang.ErrorList); ok {
 		for _, e := range list {
-			out = append(out, Finding{Pos: e.Pos, End: e.End, Severity: Error, Code: e.Code, Message: e.Msg})
+			out = append(out, Finding{Pos: e.Pos, End: e.End, Severity: Error, Code: e.Code, Message: e.Msg, Fix: e.Fix})
 		}
 	} else if err != nil {
 		out = append(out, Finding{Severity: Error, Code: "C000", Message: err.Error()})
@@ -74,27 +73,40 @@ func FromErrors(err error) []Finding {
 }
 
 // Check lints a parsed file: the rules of every profile block when profile
-// is "", or the rules that a build for profile has. It compiles the file
-// first; if that fails, it returns the compile errors as findings, since a
-// policy that does not compile has nothing else worth saying.
+// is "", or the rules that a build for profile has. It resolves the file
+// first (compile.Resolve): when that finds errors other than trust
+// findings, it returns them alone as findings, since a policy that does not
+// compile has nothing else worth saying; the trust findings, which also
+// refuse the policy, come with the lint's own.
 func Check(f *lang.File, importer lang.Importer, profile string) []Finding {
-	prog, err := compile.Compile(f, compile.Options{AllProfiles: profile == "", Profile: profile, Importer: importer})
-	if err != nil {
-		fs := FromErrors(err)
+	res := compile.Resolve(f, compile.Options{Profile: profile, Importer: importer})
+	fs := FromErrors(res.Errors)
+	if slices.ContainsFunc(res.Errors, func(e *lang.Error) bool { return !isTrustCode(e.Code) }) {
 		Sort(fs)
 		return fs
 	}
 	l := &linter{}
-	for _, name := range prog.Names() {
-		t, _ := prog.Policy(name)
-		l.policy(t)
+	for _, p := range res.Policies {
+		var rules []*compile.Rule
+		for _, r := range p.Rules {
+			if profile == "" || r.Profiles == nil || slices.Contains(r.Profiles, profile) {
+				rules = append(rules, r)
+			}
+		}
+		l.policy(rules)
 	}
-	fs := silence(f, l.findings)
+	fs = append(fs, silence(f, l.findings, res.Silenced)...)
 	Sort(fs)
 	// A literal in a set that several rules use is found once per rule.
 	return slices.CompactFunc(fs, func(a, b Finding) bool {
 		return a.Pos == b.Pos && a.Code == b.Code && a.Message == b.Message
 	})
+}
+
+// isTrustCode reports whether a compile error is a trust finding: a policy
+// that is well formed but cannot be trusted.
+func isTrustCode(code string) bool {
+	return strings.HasPrefix(code, "S") || strings.HasPrefix(code, "X")
 }
 
 type linter struct {
@@ -112,73 +124,12 @@ func (l *linter) add(r *compile.Rule, n lang.Node, sev Severity, code, fix, form
 	})
 }
 
-func (l *linter) policy(t *compile.Table) {
-	for _, r := range t.Rules {
+func (l *linter) policy(rules []*compile.Rule) {
+	for _, r := range rules {
 		l.origins(r)
 		l.methods(r)
 		l.headers(r)
 		l.maxAge(r)
 	}
-	l.overlaps(t.Rules)
-}
-
-// inDev reports whether a rule exists only in a dev profile: the place for
-// origins a production policy must not trust.
-func inDev(r *compile.Rule) bool {
-	return slices.ContainsFunc(r.Profiles, func(p string) bool { return p == "dev" || strings.HasPrefix(p, "dev-") || p == "local" || p == "test" })
-}
-
-// origin returns the node of the literal that wrote pattern p in rule r.
-func origin(r *compile.Rule, p compile.Pattern) lang.Node {
-	if n := r.At("origin " + p.String()); n != nil {
-		return n
-	}
-	return r.Node
-}
-
-// clause returns the clause of rule r with the given keyword, or the rule.
-func clause(r *compile.Rule, keyword string) lang.Node {
-	if r.Node.Block != nil {
-		for _, c := range r.Node.Block.Clauses {
-			switch c := c.(type) {
-			case *lang.ListClause:
-				if c.Keyword == keyword {
-					return c
-				}
-			case *lang.FlagClause:
-				if c.Keyword == keyword {
-					return c
-				}
-			case *lang.MaxAgeClause:
-				if keyword == "max-age" {
-					return c
-				}
-			}
-		}
-	}
-	return r.Node
-}
-
-// within returns the span of the text after prefix inside the string
-// literal n, so that a finding points at the part of an origin at fault; or
-// n itself when n is not a literal or has no such prefix.
-func within(n lang.Node, prefix string) lang.Node {
-	s, ok := n.(*lang.String)
-	if !ok {
-		return n
-	}
-	i := strings.Index(s.Value, prefix)
-	if i < 0 {
-		return n
-	}
-	if prefix == "*." {
-		i += len(prefix)
-	}
-	start := s.Pos
-	start.Offset += 1 + i
-	start.Column += 1 + utf8.RuneCountInString(s.Value[:i])
-	end := s.EndPos
-	end.Offset--
-	end.Column--
-	return lang.Span{Pos: start, EndPos: end}
+	l.overlaps(rules)
 }

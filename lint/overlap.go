@@ -160,6 +160,14 @@ func together(a, b *compile.Rule) bool {
 		slices.ContainsFunc(a.Profiles, func(p string) bool { return slices.Contains(b.Profiles, p) })
 }
 
+// alongside reports whether rule b is in every build rule a is in, so that
+// b can cancel or cover a: a rule of the dev build does not make a rule of
+// production redundant.
+func alongside(b, a *compile.Rule) bool {
+	return b.Profiles == nil ||
+		a.Profiles != nil && !slices.ContainsFunc(a.Profiles, func(p string) bool { return !slices.Contains(b.Profiles, p) })
+}
+
 func (l *linter) overlaps(rules []*compile.Rule) {
 	var allows, denies []*compile.Rule
 	for _, r := range rules {
@@ -171,7 +179,7 @@ func (l *linter) overlaps(rules []*compile.Rule) {
 	}
 	for i, a := range allows {
 		for _, d := range denies {
-			if together(a, d) && originsContain(d, a) && pathsContain(d, a) && (d.Methods == nil || d.AnyMethod ||
+			if alongside(d, a) && originsContain(d, a) && pathsContain(d, a) && (d.Methods == nil || d.AnyMethod ||
 				!a.AnyMethod && !slices.ContainsFunc(a.Methods, func(m string) bool { return !slices.Contains(d.Methods, m) })) {
 				l.add(a, nil, Warning, CodeDenied, "remove the allow rule or narrow the deny rule",
 					"the deny rule at %d:%d covers everything this rule allows: it grants nothing", d.Pos.Line, d.Pos.Column)
@@ -179,23 +187,10 @@ func (l *linter) overlaps(rules []*compile.Rule) {
 			}
 		}
 		for j, b := range allows {
-			if i != j && together(a, b) && (j < i || !covers(a, b)) && covers(b, a) {
+			if i != j && alongside(b, a) && (j < i || !covers(a, b) || !alongside(a, b)) && covers(b, a) {
 				l.add(a, nil, Warning, CodeRedundant, "remove it, or merge what differs into the other rule",
 					"the allow rule at %d:%d already grants everything this rule grants, to every origin and path it covers", b.Pos.Line, b.Pos.Column)
 				break
-			}
-		}
-		for _, b := range allows[:i] {
-			if a.Credentials != b.Credentials && together(a, b) && pathsMeet(a, b, true) {
-				if shared := sharedOrigins(a, b); len(shared) > 0 {
-					with := a
-					if b.Credentials {
-						with = b
-					}
-					l.add(a, nil, Warning, CodeMixedCredentials, "give both rules the same credentials, or make their origins disjoint",
-						"this rule and the one at %d:%d both cover %s, and only the one at %d:%d grants credentials: there, everything either rule grants comes with credentials",
-						b.Pos.Line, b.Pos.Column, strings.Join(shared, ", "), with.Pos.Line, with.Pos.Column)
-				}
 			}
 		}
 	}
