@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/corspolicy/cors/internal/importcases"
 )
@@ -113,5 +114,29 @@ func TestEndlessFilesRefused(t *testing.T) {
 		if code == 0 || !strings.Contains(stderr, "not a regular file") {
 			t.Errorf("%v: exit %d, stderr %q; want a refusal naming a file that is not regular", args, code, stderr)
 		}
+	}
+}
+
+// TestCompletionSkipsEndlessFiles checks that completing a -policy value
+// does not read a word that names a named pipe or a link to /dev/zero:
+// the shell would hang, or fill memory, at a tab.
+func TestCompletionSkipsEndlessFiles(t *testing.T) {
+	dir := t.TempDir()
+	pipe, zero := filepath.Join(dir, "pipe.cors"), filepath.Join(dir, "zero.cors")
+	if err := syscall.Mkfifo(pipe, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []string, 1)
+	go func() { done <- completions([]string{"eval", "-policy", "", pipe, zero}, 2) }()
+	select {
+	case got := <-done:
+		if len(got) != 0 {
+			t.Errorf("completions = %q, want none", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("completing -policy blocked on a named pipe for 10 s")
 	}
 }
