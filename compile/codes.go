@@ -18,4 +18,5 @@ const (
 	CodePolicy       = "C014" // a policy that does not exist
 	CodeProfile      = "C015" // a profile that no block of the policy declares
 	CodeTooManyRules = "C016" // more rules match one origin class than a table cell holds
+	CodeTooLarge     = "C017" // lists that expand past MaxExpandedValues
 )

@@ -305,7 +305,12 @@ func clauseKeyword(c lang.Clause) string {
 }
 
 func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
-	items := c.expand(s, r.Origins, "origins")
+	items, dups := c.expand(s, r.Origins, "origins")
+	for _, it := range dups {
+		if it.lit != nil {
+			out.Duplicates = append(out.Duplicates, it.lit)
+		}
+	}
 	seen := map[string]bool{}
 	for _, it := range items {
 		switch {
@@ -317,7 +322,7 @@ func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
 		case it.keyword == "null":
 			out.Null = true
 		default:
-			p, err := ParsePattern(it.lit.Value)
+			p, err := c.pattern(it.lit.Value)
 			if err != nil {
 				c.errorf(posIn(it.lit, err.Offset), it.lit.EndPos, CodeOrigin, "invalid origin %q: %s", it.lit.Value, err.Msg)
 				continue
@@ -358,7 +363,8 @@ func (c *compiler) paths(s *scope, cl *lang.ListClause, out *Rule) {
 
 func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
 	out.Methods = []string{}
-	for _, it := range c.expand(s, cl.Values, "methods") {
+	items, _ := c.expand(s, cl.Values, "methods")
+	for _, it := range items {
 		switch {
 		case it.keyword == "any":
 			if len(cl.Values) > 1 {
@@ -390,7 +396,8 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule) {
 	}
 	*names = []string{}
 	var anyAt *lang.Value
-	for _, it := range c.expand(s, cl.Values, "headers") {
+	items, _ := c.expand(s, cl.Values, "headers")
+	for _, it := range items {
 		switch {
 		case it.keyword == "any":
 			*anyFlag, anyAt = true, it.at

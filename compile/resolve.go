@@ -41,7 +41,8 @@ type setEntry struct {
 	decl      *lang.SetDecl
 	resolving bool
 	done      bool
-	items     []item // the set's values with every reference expanded
+	items     []item // the set's values with every reference expanded, each once
+	dups      []item // values written again, for the lint's R301; at most maxDuplicates
 }
 
 // item is a value of a list after references are expanded: a string
@@ -59,7 +60,42 @@ type compiler struct {
 	errs    lang.ErrorList
 	loading []string // file names of the imports being loaded, for cycles
 	modules map[string]*scope
+
+	expanded int  // values lists have expanded to so far
+	tooLarge bool // past MaxExpandedValues: expansion stops
+
+	patterns map[string]parsedPattern // origin patterns parsed, by text: a set's are parsed once
 }
+
+type parsedPattern struct {
+	p   Pattern
+	err *patternError
+}
+
+// pattern is ParsePattern, once per text: the origins of a set that many
+// rules name are parsed once, not once per rule.
+func (c *compiler) pattern(text string) (Pattern, *patternError) {
+	if r, ok := c.patterns[text]; ok {
+		return r.p, r.err
+	}
+	if c.patterns == nil {
+		c.patterns = map[string]parsedPattern{}
+	}
+	p, err := ParsePattern(text)
+	c.patterns[text] = parsedPattern{p, err}
+	return p, err
+}
+
+// MaxExpandedValues is the most values the lists of a file (the rules'
+// and the sets', each set counted once) may expand to. Sets are expanded
+// once each and without duplicates, so only a file that names a large set
+// from very many lists comes near it; past it the file is refused (C017)
+// rather than compiled for minutes.
+const MaxExpandedValues = 1 << 20
+
+// maxDuplicates is how many repeated values of one list are kept for the
+// lint to report.
+const maxDuplicates = 64
 
 func (c *compiler) errorf(pos, end lang.Position, code, format string, args ...any) {
 	c.errs.Add(pos, end, code, format, args...)
@@ -144,55 +180,86 @@ func (c *compiler) load(from string, imp *lang.Import) *scope {
 }
 
 // expand returns the values of a list with every set reference replaced by
-// the set's values. kind is "origins", "methods" or "headers".
-func (c *compiler) expand(s *scope, values []*lang.Value, kind string) []item {
-	var out []item
+// the set's values, each value once, and the values written again (those
+// of the sets it names included), at most maxDuplicates of them. kind is
+// "origins", "methods" or "headers".
+func (c *compiler) expand(s *scope, values []*lang.Value, kind string) (out, dups []item) {
+	if c.tooLarge {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	add := func(it item) {
+		key := it.keyword
+		if it.lit != nil {
+			key = `"` + it.lit.Value
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, it)
+		} else if len(dups) < maxDuplicates {
+			dups = append(dups, it)
+		}
+	}
 	for _, v := range values {
 		switch {
 		case v.Literal != nil:
-			out = append(out, item{lit: v.Literal, at: v})
+			add(item{lit: v.Literal, at: v})
 		case v.Keyword != "":
-			out = append(out, item{keyword: v.Keyword, at: v})
+			add(item{keyword: v.Keyword, at: v})
 		case v.Ref != nil:
-			for _, it := range c.deref(s, v.Ref, kind) {
+			items, setDups := c.deref(s, v.Ref, kind)
+			for _, it := range items {
 				it.via = v
-				out = append(out, it)
+				add(it)
+			}
+			for _, it := range setDups {
+				if len(dups) < maxDuplicates {
+					it.via = v
+					dups = append(dups, it)
+				}
 			}
 		}
 	}
-	return out
+	if c.expanded += len(out); c.expanded > MaxExpandedValues && !c.tooLarge && len(values) > 0 {
+		c.tooLarge = true
+		c.errorf(values[0].Pos, values[len(values)-1].EndPos, CodeTooLarge,
+			"the lists of this file expand to more than %d values here: name fewer or smaller sets in fewer rules", MaxExpandedValues)
+		return nil, nil
+	}
+	return out, dups
 }
 
-// deref returns the values of the set a reference names.
-func (c *compiler) deref(s *scope, ref *lang.Ref, kind string) []item {
+// deref returns the values of the set a reference names, and those written
+// twice in it.
+func (c *compiler) deref(s *scope, ref *lang.Ref, kind string) ([]item, []item) {
 	target := s
 	if ref.Module != "" {
 		m, ok := s.imports[ref.Module]
 		if !ok {
 			c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined module %s in %s%s", ref.Module, ref, suggest(ref.Module, keys(s.imports)))
-			return nil
+			return nil, nil
 		}
 		if m == nil {
-			return nil // the import failed and was reported
+			return nil, nil // the import failed and was reported
 		}
 		target = m
 	}
 	e, ok := target.sets[ref.Name]
 	if !ok {
 		c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined: %s%s", ref, suggest(ref.Name, keys(target.sets)))
-		return nil
+		return nil, nil
 	}
 	if e.decl.Kind != kind {
 		c.errorf(ref.Pos, ref.EndPos, CodeWrongKind, "%s is a set of %s; a %s set is expected here", ref, e.decl.Kind, kind)
-		return nil
+		return nil, nil
 	}
 	if e.resolving {
 		c.errorf(ref.Pos, ref.EndPos, CodeCycle, "set %s refers to itself", ref)
-		return nil
+		return nil, nil
 	}
 	if !e.done {
 		e.resolving = true
-		e.items = c.expand(target, e.decl.Values, kind)
+		e.items, e.dups = c.expand(target, e.decl.Values, kind)
 		for _, it := range e.items {
 			if it.keyword == "any" {
 				c.errorf(it.at.Pos, it.at.EndPos, CodeMisplaced, "any cannot be put in a set; write it in the rule")
@@ -200,7 +267,7 @@ func (c *compiler) deref(s *scope, ref *lang.Ref, kind string) []item {
 		}
 		e.resolving, e.done = false, true
 	}
-	return e.items
+	return e.items, e.dups
 }
 
 func keys[V any](m map[string]V) []string {

@@ -63,10 +63,10 @@ func trustRule(p *Policy, r *Rule, report func(r *Rule, n lang.Node, code, fix, 
 			"the null origin is allowed with credentials: sandboxed iframes, file: pages and some redirects send it, so any site can act as the signed-in user")
 	}
 	for _, o := range r.Origins {
-		n := r.OriginNode(o)
 		if !r.Credentials {
-			continue
+			break
 		}
+		n := r.OriginNode(o)
 		switch {
 		case o.CoversPublicSuffix():
 			report(r, Within(n, "*."), CodePublicSuffixCreds, "list the exact origins",

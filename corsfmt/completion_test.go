@@ -81,7 +81,7 @@ func TestCompletions(t *testing.T) {
 		{[]string{"-"}, 0, []string{"-d", "-l", "-version", "-w"}},
 		{[]string{"-w", ""}, 1, []string{":files .cors .fixtures"}},
 		{[]string{"help", "S10"}, 1, []string{"S101", "S102", "S103", "S104", "S105", "S106", "S107"}},
-		{[]string{"help", "l"}, 1, []string{"lint"}},
+		{[]string{"help", "l"}, 1, []string{"lint", "lsp"}},
 		{[]string{"help", "lint", ""}, 2, nil},
 		{[]string{"completion", ""}, 1, []string{"bash", "fish", "zsh"}},
 		{[]string{"version", ""}, 1, nil},

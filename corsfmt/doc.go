@@ -26,6 +26,7 @@
 //	corsfmt lint [-json] [-profile P] [-root DIR] [path ...]
 //	corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
 //	corsfmt probe [flags] URL
+//	corsfmt lsp
 //	corsfmt help [TOPIC]
 //	corsfmt version
 //	corsfmt completion bash|zsh|fish
@@ -58,6 +59,7 @@
 //	  corsfmt lint [-json] [-profile P] [-root DIR] [path ...]
 //	  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
 //	  corsfmt probe [flags] URL
+//	  corsfmt lsp
 //	  corsfmt help [TOPIC]
 //	  corsfmt version
 //	  corsfmt completion bash|zsh|fish
@@ -179,6 +181,17 @@
 //	    	the origin the crafted origins are derived from: one the service trusts (default the URL's origin)
 //	  -timeout duration
 //	    	for each request, connection and answer included (default 10s)
+//
+// # Lsp
+//
+//	usage: corsfmt lsp
+//
+//	Lsp runs the language server of .cors and .fixtures files, speaking the
+//	Language Server Protocol over standard input and output, for an editor
+//	to start. It exits when the editor sends exit: with status 0 after a
+//	shutdown request, 1 otherwise.
+//
+//	Flags:
 //
 // # Help
 //

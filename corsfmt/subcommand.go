@@ -32,6 +32,7 @@ func subcommandTable() []subcommand {
 		{name: "lint", summary: "report what a CORS reviewer would raise", run: runLint, usage: lintUsage, files: policyFiles},
 		{name: "test", summary: "run fixture files, with coverage and mutations", run: runTest, usage: testUsage, files: fixtureFiles},
 		{name: "probe", summary: "audit a live service's CORS answers, and their drift from a policy", run: runProbe, usage: probeUsage},
+		{name: "lsp", summary: "run the language server for editors, over standard input and output", run: runLSP, usage: lspUsage},
 		{name: "help", summary: "explain a subcommand or a diagnostic code", run: runHelp, usage: helpUsage},
 		{name: "version", summary: "print the version of corsfmt", run: runVersion, usage: versionUsage},
 		{name: "completion", summary: "print a shell completion script", run: runCompletion, usage: completionUsage},

@@ -101,15 +101,13 @@ func FixtureGrammar() string { return fixtureParser.String() }
 // ParseFixtures parses a fixture file. Errors are as Parse's.
 func ParseFixtures(filename string, src []byte) (*FixtureFile, error) {
 	f, tokens, errs := parseTokens(fixtureParser, fixtureGrammar, filename, src)
-	if errs != nil {
-		return nil, errs
+	if f != nil && f.Version.Number() != FixtureVersion {
+		addVersionError(&errs, f.Version.Pos, f.Version.EndPos, "fixture", f.Version.Text, FixtureVersion)
+	}
+	if len(errs) > 0 {
+		return nil, capErrors(errs)
 	}
 	f.Comments = comments(tokens)
-	if f.Version.Number() != FixtureVersion {
-		var errs ErrorList
-		addVersionError(&errs, f.Version.Pos, f.Version.EndPos, "fixture", f.Version.Text, FixtureVersion)
-		return nil, errs
-	}
 	return f, nil
 }
 

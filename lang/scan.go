@@ -2,6 +2,7 @@ package lang
 
 import (
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -61,7 +62,13 @@ type scanner struct {
 }
 
 // scan tokenises src. It returns every token, comments and whitespace
-// included, followed by an EOF token; or the errors, when there are any.
+// included, followed by an EOF token, and the errors it found. After an
+// error it recovers as a reader would, so that the parser can go on and
+// report the file's other errors: an unterminated string is a string to
+// the end of its line, a string in single quotes a string, a stray
+// character or a byte that is not UTF-8 is skipped. It returns no tokens
+// only when it gives up: for a file over the size limit, or after
+// maxScanErrors errors.
 func scan(filename string, src []byte) ([]lexer.Token, ErrorList) {
 	s := &scanner{src: string(src), filename: filename, line: 1, col: 1}
 	if len(src) > MaxFileSize {
@@ -76,11 +83,11 @@ func scan(filename string, src []byte) ([]lexer.Token, ErrorList) {
 	for s.offset < len(s.src) && len(s.errs) < maxScanErrors {
 		s.next()
 	}
-	if len(s.errs) > 0 {
+	if len(s.errs) >= maxScanErrors {
 		return nil, s.errs
 	}
 	s.tokens = append(s.tokens, lexer.EOFToken(lexer.Position(s.pos())))
-	return s.tokens, nil
+	return s.tokens, s.errs
 }
 
 func (s *scanner) pos() Position {
@@ -141,6 +148,7 @@ func (s *scanner) next() {
 			end++
 		}
 		if !s.checkText(s.offset, end) {
+			s.skipTo(end) // the comment holds nothing the parser needs
 			return
 		}
 		s.advance(end - s.offset)
@@ -182,97 +190,114 @@ func (s *scanner) next() {
 // scanString scans a double-quoted string. Strings hold origins, header
 // names, methods and paths, none of which need escapes, so there are none:
 // every byte between the quotes is the value, and a column inside a string
-// maps straight to a byte of the value.
+// maps straight to a byte of the value. A string with an error is still a
+// string token, ending at its closing quote or, unterminated, at the end
+// of its line, so that what follows it parses.
 func (s *scanner) scanString(start Position) {
+	s.quoted(start, '"')
+}
+
+// quoted scans a string that opens with the quote q at start.
+func (s *scanner) quoted(start Position, q byte) {
 	end := s.offset + 1
-	for end < len(s.src) {
-		switch c := s.src[end]; {
-		case c == '"':
-			if !s.checkText(s.offset, end+1) {
-				return
+	reported := false // one error a string
+	for end < len(s.src) && s.src[end] != q && s.src[end] != '\n' {
+		if c := s.src[end]; !reported && (c == '\\' || c != 0 && c < 0x20 || c == 0x7f) {
+			pos := s.posAt(end)
+			if c == '\\' {
+				s.errorf(pos, 1, CodeBadString, "strings have no escape sequences; a backslash cannot appear in a string")
+			} else {
+				s.errorf(pos, 1, CodeBadString, "control character %U in string", rune(c))
 			}
-			s.advance(end + 1 - s.offset)
-			// The token's value is the text between the quotes.
-			s.tokens = append(s.tokens, lexer.Token{
-				Type:  tokString,
-				Value: s.src[start.Offset+1 : end],
-				Pos:   lexer.Position(start),
-			})
-			return
-		case c == '\n':
-			s.errorf(start, end-s.offset, CodeUnterminated, "string literal not terminated before the end of the line")
-			s.advance(end - s.offset)
-			return
-		case c == '\\':
-			s.advance(end - s.offset)
-			s.errorf(s.pos(), 1, CodeBadString, "strings have no escape sequences; a backslash cannot appear in a string")
-			s.skipLine()
-			return
-		case c < 0x20 || c == 0x7f:
-			if !s.checkText(s.offset, end+1) {
-				return
-			}
-			s.advance(end - s.offset)
-			s.errorf(s.pos(), 1, CodeBadString, "control character %U in string", rune(c))
-			s.skipLine()
-			return
+			reported = true
 		}
 		end++
 	}
-	if s.checkText(s.offset, end) {
-		s.errorf(start, end-s.offset, CodeUnterminated, "string literal not terminated before the end of the file")
-		s.advance(end - s.offset)
+	closed := end < len(s.src) && s.src[end] == q
+	if !reported && !s.checkText(s.offset, end) {
+		reported = true
 	}
+	if !closed {
+		if !reported {
+			where := "line"
+			if end == len(s.src) {
+				where = "file"
+			}
+			s.errorf(start, end-s.offset, CodeUnterminated, "string literal not terminated before the end of the %s", where)
+		}
+		// No value a string holds has a blank in it: an unterminated
+		// string most likely ends where the first blank is, and what
+		// follows (a brace, a comma) is read as what it is.
+		if i := strings.IndexAny(s.src[s.offset+1:end], " \t"); i >= 0 {
+			end = s.offset + 1 + i
+		}
+	}
+	value := s.src[start.Offset+1 : end]
+	if closed {
+		end++
+	}
+	s.skipTo(end)
+	s.tokens = append(s.tokens, lexer.Token{Type: tokString, Value: value, Pos: lexer.Position(start)})
 }
 
-// checkText reports the first NUL byte or invalid UTF-8 sequence in
-// src[from:to], skipping the rest of its line, and says whether there was none.
+// posAt returns the position of byte offset off on the current line.
+func (s *scanner) posAt(off int) Position {
+	p := s.pos()
+	p.Column += utf8.RuneCountInString(s.src[s.offset:off])
+	p.Offset = off
+	return p
+}
+
+// skipTo moves to byte offset off on the current line, counting runes as
+// valid UTF-8 or not.
+func (s *scanner) skipTo(off int) {
+	s.col += utf8.RuneCountInString(s.src[s.offset:off])
+	s.offset = off
+}
+
+// checkText reports the first NUL byte, invalid UTF-8 sequence or byte
+// order mark in src[from:to], which holds no newline, and says whether
+// there was none. It does not move.
 func (s *scanner) checkText(from, to int) bool {
 	for i := from; i < to; {
 		r, size := utf8.DecodeRuneInString(s.src[i:])
 		switch {
 		case r == 0:
-			s.advance(i - s.offset)
-			s.errorf(s.pos(), 1, CodeBadEncoding, "NUL byte in source")
+			s.errorf(s.posAt(i), 1, CodeBadEncoding, "NUL byte in source")
 		case r == utf8.RuneError && size == 1:
-			s.advance(i - s.offset)
-			s.errs.Add(s.pos(), s.pos(), CodeBadEncoding, "invalid UTF-8 byte %#02x; .cors files are UTF-8", s.src[i])
+			pos := s.posAt(i)
+			s.errs.Add(pos, pos, CodeBadEncoding, "invalid UTF-8 byte %#02x; .cors files are UTF-8", s.src[i])
 		case r == '\uFEFF':
-			s.advance(i - s.offset)
-			s.errorf(s.pos(), size, CodeBadCharacter, "byte order mark in source; .cors files are UTF-8 without one")
+			s.errorf(s.posAt(i), size, CodeBadCharacter, "byte order mark in source; .cors files are UTF-8 without one")
 		default:
 			i += size
 			continue
 		}
-		s.skipLine()
 		return false
 	}
 	return true
 }
 
+// badCharacter reports a character that starts no token and skips it; a
+// string in single quotes is read as a string.
 func (s *scanner) badCharacter(start Position) {
-	if !s.checkText(s.offset, s.offset+1) {
-		return
-	}
 	r, size := utf8.DecodeRuneInString(s.src[s.offset:])
-	if r < 0x20 || r == 0x7f {
+	switch {
+	case !s.checkText(s.offset, s.offset+size):
+	case r < 0x20 || r == 0x7f:
 		s.errorf(start, size, CodeBadCharacter, "unexpected control character %U", r)
-	} else if r == '\'' {
+	case r == '\'':
 		s.errorf(start, size, CodeBadCharacter, "unexpected character ' (U+0027); strings are written in double quotes")
-	} else {
+		if end := strings.IndexAny(s.src[s.offset+1:], "'\n"); end >= 0 && s.src[s.offset+1+end] == '\'' {
+			n := len(s.errs)
+			s.quoted(start, '\'')
+			s.errs = s.errs[:n] // one error for the string is enough
+			return
+		}
+	default:
 		s.errorf(start, size, CodeBadCharacter, "unexpected character %c (%U)", r, r)
 	}
-	// What follows a stray character is seldom worth an error of its own.
-	s.skipLine()
-}
-
-// skipLine moves to the start of the next line without looking at the bytes
-// in between: after an encoding error they are not worth reading.
-func (s *scanner) skipLine() {
-	for s.offset < len(s.src) && s.src[s.offset] != '\n' {
-		s.offset++
-	}
-	s.col = 1 // approximate: nothing on this line is reported any more
+	s.skipTo(s.offset + size)
 }
 
 func (s *scanner) checkLineLength() {
@@ -298,7 +323,7 @@ func (definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
 		return nil, err
 	}
 	toks, errs := scan(filename, src)
-	if errs != nil {
+	if len(errs) > 0 {
 		return nil, errs[0]
 	}
 	return &tokenStream{tokens: toks}, nil
