@@ -63,6 +63,12 @@ type Loader struct {
 	files      []File
 	read       map[string]int // module name inside the root -> its entry in files
 	size       int            // the bytes of files held
+
+	// Overlay, when set, serves the source of a module in place of the
+	// file, by the name the module has in positions: the text an editor
+	// holds for it, saved or not. It is asked only once the import rule
+	// has placed the module inside the root.
+	Overlay func(name string) ([]byte, bool)
 }
 
 // A File is a file a Loader read, or tried to read: the policy file, then
@@ -217,9 +223,21 @@ func (l *Loader) Import(from, importPath string) (string, []byte, error) {
 		}
 		return name, l.files[i].Src, nil
 	}
-	src, info, err := lang.ReadFS(l.fsys, rel)
-	if err == nil && l.size+len(src) > MaxLoadSize {
+	var src []byte
+	var info fs.FileInfo
+	if overlay, ok := l.overlay(name); ok {
+		src = overlay
+	} else {
+		src, info, err = lang.ReadFS(l.fsys, rel)
+	}
+	switch {
+	case err != nil:
+	case l.size+len(src) > MaxLoadSize:
 		src, err = nil, errLoadTooLarge
+	case !lang.HasVersionLine(src):
+		// Any file the path reaches, which a caller may show: say what it
+		// is not, and keep none of it.
+		src, err = nil, errNotModule
 	}
 	l.size += len(src)
 	l.read[rel] = len(l.files)
@@ -237,6 +255,14 @@ func (l *Loader) Import(from, importPath string) (string, []byte, error) {
 const MaxLoadSize = 4 * lang.MaxFileSize
 
 var errLoadTooLarge = fmt.Errorf("the policy and its modules are larger than the limit of %d bytes together", MaxLoadSize)
+
+// overlay returns the Overlay's source for a module, if any.
+func (l *Loader) overlay(name string) ([]byte, bool) {
+	if l.Overlay == nil {
+		return nil, false
+	}
+	return l.Overlay(name)
+}
 
 // Files returns the files the Loader has read, or tried to read: the
 // policy file, then each file a relative import led to, once however

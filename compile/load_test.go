@@ -187,3 +187,37 @@ func TestLoadFileMissing(t *testing.T) {
 		t.Errorf("LoadFile(%s) = %v, want a missing file naming it", path, err)
 	}
 }
+
+// TestLoaderOverlay checks that an Overlay serves a module in place of its
+// file, by its name in positions, and is never asked for a path the rule
+// refuses: a path out of the root does not reach it.
+func TestLoaderOverlay(t *testing.T) {
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "api.cors")
+	os.WriteFile(policy, []byte("cors 1\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "m.cors"), []byte("cors 1\n\norigins all = \"https://disk.example\"\n"), 0o644)
+	l, err := NewLoader(policy, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var asked []string
+	l.Overlay = func(name string) ([]byte, bool) {
+		asked = append(asked, name)
+		return []byte("cors 1\n\norigins all = \"https://buffer.example\"\n"), true
+	}
+	name, src, err := l.Import(policy, "./m.cors")
+	if err != nil || name != filepath.Join(dir, "m.cors") || !strings.Contains(string(src), "buffer.example") {
+		t.Errorf("Import = %q, %q, %v; want the overlay's text under the file's name", name, src, err)
+	}
+	if _, _, err := l.Import(policy, "../out.cors"); err == nil || len(asked) != 1 {
+		t.Errorf("an import out of the root: %v, and the overlay was asked for %q", err, asked)
+	}
+	l.Overlay = func(string) ([]byte, bool) { return []byte(importcases.Secret + " in a buffer\n"), true }
+	l2, _ := NewLoader(policy, Options{})
+	defer l2.Close()
+	l2.Overlay = l.Overlay
+	if _, _, err := l2.Import(policy, "./m.cors"); err == nil || strings.Contains(err.Error(), importcases.Secret) || !strings.Contains(err.Error(), "not a .cors module") {
+		t.Errorf("an overlay that is not a module: %v", err)
+	}
+}
