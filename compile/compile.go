@@ -45,6 +45,16 @@ func unknownProfile(owner, name string, declared []string) string {
 // Names returns the names of the policies, sorted.
 func (p *Program) Names() []string { return keys(p.policies) }
 
+// Profiles returns the profiles the file's policies declare, sorted.
+func (p *Program) Profiles() []string {
+	var out []string
+	for _, names := range p.profiles {
+		out = append(out, names...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // CompileSource parses and compiles the source of a .cors file.
 func CompileSource(filename string, src []byte, opts Options) (*Program, error) {
 	f, err := lang.Parse(filename, src)
@@ -140,6 +150,10 @@ func Resolve(f *lang.File, opts Options) *Resolution {
 			c.deref(s, &lang.Ref{Span: sd.Name.Span, Name: sd.Name.Name}, sd.Kind)
 			continue
 		}
+		if b, ok := d.(*lang.Bundle); ok {
+			c.checkBundle(s, b)
+			continue
+		}
 		lp := d.(*lang.Policy)
 		if prev, dup := seen[lp.Name.Name]; dup {
 			c.errorf(lp.Name.Pos, lp.Name.EndPos, CodeDuplicate, "policy %s is already declared at %d:%d",
@@ -161,7 +175,11 @@ func Resolve(f *lang.File, opts Options) *Resolution {
 	}
 	c.trust(f, res)
 	c.errs.Sort()
-	res.Errors = c.errs
+	// A value of a bundle is checked once for the bundle and once for
+	// each rule that grants it: one report is enough.
+	res.Errors = slices.CompactFunc(c.errs, func(a, b *lang.Error) bool {
+		return a.Pos == b.Pos && a.Code == b.Code && a.Msg == b.Msg
+	})
 	return res
 }
 
@@ -225,8 +243,9 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 		return out
 	}
 	seen := map[string]lang.Node{}
+	var grants *lang.GrantsClause
 	for _, cl := range r.Block.Clauses {
-		kw := clauseKeyword(cl)
+		kw := lang.Keyword(cl)
 		if prev, dup := seen[kw]; dup {
 			c.errorf(cl.Start(), cl.End(), CodeClause, "%s is already given at %d:%d; merge the two", kw,
 				prev.Start().Line, prev.Start().Column)
@@ -234,18 +253,53 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 		}
 		seen[kw] = cl
 		if out.Effect == Deny && kw != "paths" && kw != "methods" {
-			c.errorf(cl.Start(), cl.End(), CodeClause, "a deny rule takes only paths and methods; %s grants, so it belongs in an allow rule", kw)
+			what := kw
+			if kw == "grants" {
+				what = "a bundle"
+			}
+			c.errorf(cl.Start(), cl.End(), CodeClause, "a deny rule takes only paths and methods; %s grants, so it belongs in an allow rule", what)
 			continue
 		}
+		if g, ok := cl.(*lang.GrantsClause); ok {
+			grants = g
+			continue
+		}
+		c.clause(s, cl, out, nil)
+	}
+	// The clauses of the bundle a grants clause names, but those the rule
+	// writes itself: a clause of the rule replaces the bundle's, whole.
+	if grants != nil {
+		if b, bs := c.bundle(s, grants.Bundle); b != nil {
+			out.Grants, out.Bundle = grants, b
+			for _, cl := range b.Block.Clauses {
+				if kw := lang.Keyword(cl); seen[kw] == nil && kw != "paths" && kw != "grants" {
+					via := grants.Bundle
+					if b.Pos.Filename == r.Pos.Filename {
+						via = nil // the value in the bundle is the place to point at
+					}
+					c.clause(bs, cl, out, via)
+				}
+			}
+		}
+	}
+	c.finishRule(r, out)
+	return out
+}
+
+// clause lowers one clause into out, resolving its names in s. via, when
+// set, is the reference in the rule that values from elsewhere (a bundle
+// of another file) are to be pointed at.
+func (c *compiler) clause(s *scope, cl lang.Clause, out *Rule, via *lang.Value) {
+	{
 		switch cl := cl.(type) {
 		case *lang.ListClause:
 			switch cl.Keyword {
 			case "paths":
 				c.paths(s, cl, out)
 			case "methods":
-				c.methods(s, cl, out)
+				c.methods(s, cl, out, via)
 			case "headers", "expose":
-				c.headers(s, cl, out)
+				c.headers(s, cl, out, via)
 			}
 		case *lang.FlagClause:
 			if cl.Keyword == "credentials" {
@@ -273,6 +327,11 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 			}
 		}
 	}
+}
+
+// finishRule fills in what a rule's clauses leave to defaults and checks
+// what only the whole rule can tell.
+func (c *compiler) finishRule(r *lang.Rule, out *Rule) {
 	if out.Effect == Allow && out.Methods == nil && !out.AnyMethod {
 		out.Methods = safelistedMethods
 	}
@@ -287,20 +346,6 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 					"%s cannot go with credentials: browsers refuse a wildcard on a request with credentials", kw)
 			}
 		}
-	}
-	return out
-}
-
-func clauseKeyword(c lang.Clause) string {
-	switch c := c.(type) {
-	case *lang.ListClause:
-		return c.Keyword
-	case *lang.FlagClause:
-		return c.Keyword
-	case *lang.MaxAgeClause:
-		return "max-age"
-	default:
-		return "preflight-status"
 	}
 }
 
@@ -361,7 +406,7 @@ func (c *compiler) paths(s *scope, cl *lang.ListClause, out *Rule) {
 	slices.SortFunc(out.Paths, func(a, b *PathPattern) int { return strings.Compare(a.Text, b.Text) })
 }
 
-func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
+func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule, via *lang.Value) {
 	out.Methods = []string{}
 	items, _ := c.expand(s, cl.Values, "methods")
 	for _, it := range items {
@@ -379,7 +424,7 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
 			c.errorf(it.lit.Pos, it.lit.EndPos, CodeMethod, "method of %d bytes: the longest a request may ask for is %d", len(it.lit.Value), MaxMethodLength)
 		case !slices.Contains(out.Methods, it.lit.Value):
 			out.Methods = append(out.Methods, it.lit.Value)
-			out.source("method "+it.lit.Value, it)
+			out.source("method "+it.lit.Value, it.through(via))
 		}
 	}
 	if out.AnyMethod {
@@ -389,7 +434,7 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule) {
 }
 
 // headers handles both headers and expose clauses.
-func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule) {
+func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule, via *lang.Value) {
 	names, anyFlag := &out.Headers, &out.AnyHeader
 	if cl.Keyword == "expose" {
 		names, anyFlag = &out.Expose, &out.AnyExpose
@@ -412,7 +457,7 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule) {
 			}
 			if !slices.ContainsFunc(*names, func(x string) bool { return strings.EqualFold(x, name) }) {
 				*names = append(*names, name)
-				out.source(cl.Keyword+" "+strings.ToLower(name), it)
+				out.source(cl.Keyword+" "+strings.ToLower(name), it.through(via))
 			}
 		}
 	}

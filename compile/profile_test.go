@@ -1,8 +1,11 @@
 package compile
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/corspolicy/cors/lang"
 )
@@ -60,4 +63,32 @@ func errorCode(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+// TestTrustRefusesEveryLoader checks that a policy with a trust finding is
+// refused by every way of loading one, with the finding's code and
+// position: no loader serves what the lint calls an error.
+func TestTrustRefusesEveryLoader(t *testing.T) {
+	const src = "cors 1\n\npolicy api {\n    allow \"https://*.github.io\" {\n        credentials\n    }\n}\n"
+	dir := t.TempDir()
+	path := filepath.Join(dir, "api.cors")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loaders := map[string]func() (*Program, error){
+		"CompileSource": func() (*Program, error) { return CompileSource("api.cors", []byte(src), Options{}) },
+		"LoadFile":      func() (*Program, error) { return LoadFile(path, Options{}) },
+		"LoadFS": func() (*Program, error) {
+			return LoadFS(fstest.MapFS{"api.cors": {Data: []byte(src)}}, "api.cors", Options{})
+		},
+		"AllProfiles": func() (*Program, error) { return CompileSource("api.cors", []byte(src), Options{AllProfiles: true}) },
+	}
+	for name, load := range loaders {
+		prog, err := load()
+		list, ok := err.(lang.ErrorList)
+		if prog != nil || !ok || len(list) != 1 || list[0].Code != CodePublicSuffixCreds ||
+			list[0].Pos.Line != 4 || list[0].Pos.Column != 22 || !strings.HasSuffix(list[0].Pos.Filename, "api.cors") {
+			t.Errorf("%s: got %v, %v; want one S101 error at api.cors:4:22", name, prog, err)
+		}
+	}
 }

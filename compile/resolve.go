@@ -30,10 +30,12 @@ type Options struct {
 	Root string
 }
 
-// scope is what the names of one file refer to: its sets and its imports.
+// scope is what the names of one file refer to: its sets, its bundles and
+// its imports.
 type scope struct {
 	file    *lang.File
 	sets    map[string]*setEntry
+	bundles map[string]*lang.Bundle
 	imports map[string]*scope
 }
 
@@ -52,6 +54,15 @@ type item struct {
 	keyword string
 	at      *lang.Value
 	via     *lang.Value // the reference of the list being expanded it came through, if any
+}
+
+// through returns the item as it reached a rule through the reference via
+// (a bundle's name in a grants clause), when via is set.
+func (it item) through(via *lang.Value) item {
+	if via != nil {
+		it.via = via
+	}
+	return it
 }
 
 // compiler holds the state of one compilation.
@@ -103,7 +114,7 @@ func (c *compiler) errorf(pos, end lang.Position, code, format string, args ...a
 
 // newScope collects the declarations of a file and loads its imports.
 func (c *compiler) newScope(f *lang.File) *scope {
-	s := &scope{file: f, sets: map[string]*setEntry{}, imports: map[string]*scope{}}
+	s := &scope{file: f, sets: map[string]*setEntry{}, bundles: map[string]*lang.Bundle{}, imports: map[string]*scope{}}
 	for _, imp := range f.Imports {
 		name := imp.Name()
 		if _, dup := s.imports[name]; dup {
@@ -112,24 +123,83 @@ func (c *compiler) newScope(f *lang.File) *scope {
 		}
 		s.imports[name] = c.load(f.Pos.Filename, imp)
 	}
+	declared := map[string]lang.Node{} // sets and bundles share one namespace
 	for _, d := range f.Decls {
-		sd, ok := d.(*lang.SetDecl)
-		if !ok {
+		var name *lang.Ident
+		switch d := d.(type) {
+		case *lang.SetDecl:
+			name = d.Name
+		case *lang.Bundle:
+			name = d.Name
+		default:
 			continue
 		}
-		name := sd.Name.Name
-		if name == "any" || name == "null" {
-			c.errorf(sd.Name.Pos, sd.Name.EndPos, CodeDuplicate, "%s is a keyword and cannot name a set", name)
+		if name.Name == "any" || name.Name == "null" {
+			c.errorf(name.Pos, name.EndPos, CodeDuplicate, "%s is a keyword and cannot name a set or a bundle", name.Name)
 			continue
 		}
-		if prev, dup := s.sets[name]; dup {
-			c.errorf(sd.Name.Pos, sd.Name.EndPos, CodeDuplicate, "set %s is already declared at %d:%d",
-				name, prev.decl.Pos.Line, prev.decl.Pos.Column)
+		if prev, dup := declared[name.Name]; dup {
+			what := "set"
+			if _, ok := prev.(*lang.Bundle); ok {
+				what = "bundle"
+			}
+			c.errorf(name.Pos, name.EndPos, CodeDuplicate, "%s %s is already declared at %d:%d",
+				what, name.Name, prev.Start().Line, prev.Start().Column)
 			continue
 		}
-		s.sets[name] = &setEntry{decl: sd}
+		declared[name.Name] = d
+		switch d := d.(type) {
+		case *lang.SetDecl:
+			s.sets[name.Name] = &setEntry{decl: d}
+		case *lang.Bundle:
+			s.bundles[name.Name] = d
+		}
 	}
 	return s
+}
+
+// bundle returns the bundle a grants clause names, and the scope its names
+// resolve in; nil, after reporting why, when there is none.
+func (c *compiler) bundle(s *scope, v *lang.Value) (*lang.Bundle, *scope) {
+	if v.Ref == nil {
+		c.errorf(v.Pos, v.EndPos, CodeMisplaced, "grants names a bundle declared with grants NAME { ... }, not a value")
+		return nil, nil
+	}
+	ref := v.Ref
+	target := c.scopeOf(s, ref)
+	if target == nil {
+		return nil, nil
+	}
+	b, ok := target.bundles[ref.Name]
+	if !ok {
+		if e, isSet := target.sets[ref.Name]; isSet {
+			c.errorf(ref.Pos, ref.EndPos, CodeWrongKind, "%s is a set of %s; grants names a bundle", ref, e.decl.Kind)
+			return nil, nil
+		}
+		c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined bundle: %s%s", ref, suggest(ref.Name, keys(target.bundles)))
+		return nil, nil
+	}
+	return b, target
+}
+
+// checkBundle reports the clauses a bundle cannot hold, and the errors of
+// its values, once, whether or not a rule uses it.
+func (c *compiler) checkBundle(s *scope, b *lang.Bundle) {
+	for _, cl := range b.Block.Clauses {
+		switch kw := lang.Keyword(cl); kw {
+		case "paths":
+			c.errorf(cl.Start(), cl.End(), CodeClause, "a bundle holds no paths: where a rule applies is said in the rule")
+		case "grants":
+			c.errorf(cl.Start(), cl.End(), CodeClause, "a bundle holds no grants clause: name one bundle in the rule, and write the rest there")
+		}
+	}
+	r := &lang.Rule{Span: b.Span, Effect: "allow", Block: &lang.Block{Span: b.Block.Span}}
+	for _, cl := range b.Block.Clauses {
+		if kw := lang.Keyword(cl); kw != "paths" && kw != "grants" {
+			r.Block.Clauses = append(r.Block.Clauses, cl)
+		}
+	}
+	c.rule(s, r)
 }
 
 // load resolves, parses and scopes an imported module; it returns nil, after
@@ -229,23 +299,33 @@ func (c *compiler) expand(s *scope, values []*lang.Value, kind string) (out, dup
 	return out, dups
 }
 
+// scopeOf returns the scope a reference's name is declared in: s, or the
+// module its prefix names; nil, after reporting why, when there is none.
+func (c *compiler) scopeOf(s *scope, ref *lang.Ref) *scope {
+	if ref.Module == "" {
+		return s
+	}
+	m, ok := s.imports[ref.Module]
+	if !ok {
+		c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined module %s in %s%s", ref.Module, ref, suggest(ref.Module, keys(s.imports)))
+		return nil
+	}
+	return m // nil when the import failed, which was reported
+}
+
 // deref returns the values of the set a reference names, and those written
 // twice in it.
 func (c *compiler) deref(s *scope, ref *lang.Ref, kind string) ([]item, []item) {
-	target := s
-	if ref.Module != "" {
-		m, ok := s.imports[ref.Module]
-		if !ok {
-			c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined module %s in %s%s", ref.Module, ref, suggest(ref.Module, keys(s.imports)))
-			return nil, nil
-		}
-		if m == nil {
-			return nil, nil // the import failed and was reported
-		}
-		target = m
+	target := c.scopeOf(s, ref)
+	if target == nil {
+		return nil, nil
 	}
 	e, ok := target.sets[ref.Name]
 	if !ok {
+		if hint := unquoted(ref, kind); hint != "" {
+			c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined: %s; %s", ref, hint)
+			return nil, nil
+		}
 		c.errorf(ref.Pos, ref.EndPos, CodeUndefined, "undefined: %s%s", ref, suggest(ref.Name, keys(target.sets)))
 		return nil, nil
 	}
@@ -269,6 +349,28 @@ func (c *compiler) deref(s *scope, ref *lang.Ref, kind string) ([]item, []item) 
 	}
 	return e.items, e.dups
 }
+
+// unquoted says how to write a name that is no set but reads as a value
+// written without its quotes: a method in a methods list (GET, PUT), a
+// header name in a headers list (Content-Type). It returns "" for a name
+// that reads as a set's.
+func unquoted(ref *lang.Ref, kind string) string {
+	if ref.Module != "" {
+		return ""
+	}
+	name := ref.Name
+	switch {
+	case kind == "methods" && name == strings.ToUpper(name):
+		return fmt.Sprintf("methods are quoted strings: write %q", name)
+	case kind == "headers" && (strings.Contains(name, "-") && strings.ToLower(name) != name || slices.Contains(commonHeaders, strings.ToLower(name))):
+		return fmt.Sprintf("header names are quoted strings: write %q", name)
+	}
+	return ""
+}
+
+// commonHeaders are header names that have no hyphen, which a list could
+// hold unquoted by mistake.
+var commonHeaders = []string{"authorization", "accept", "cookie", "origin", "range", "traceparent", "tracestate", "baggage", "b3", "etag", "location", "link"}
 
 func keys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

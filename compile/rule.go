@@ -1,6 +1,8 @@
 package compile
 
 import (
+	"fmt"
+
 	"github.com/corspolicy/cors/lang"
 )
 
@@ -48,7 +50,9 @@ type Rule struct {
 
 	// Where the rule came from, for tools that point at it.
 	Node     *lang.Rule
-	Profiles []string // the names of its profile block; nil outside one
+	Grants   *lang.GrantsClause // the rule's grants clause, if it has one
+	Bundle   *lang.Bundle       // the bundle it names
+	Profiles []string           // the names of its profile block; nil outside one
 	// Dev is set when every profile of its block is one the policy
 	// declares a development build (dev-profiles): the rule reaches no
 	// other build.
@@ -82,6 +86,20 @@ func (r *Rule) At(key string) lang.Node {
 		return via
 	}
 	return lit
+}
+
+// Through returns, for a node a tool points at about the rule, the words
+// that say the rule has it from its bundle: " (grants spa-api, in the rule
+// at 12:5)" when n stands in the bundle's text, and "" otherwise.
+func (r *Rule) Through(n lang.Node) string {
+	if r.Bundle == nil || n == nil {
+		return ""
+	}
+	p := n.Start()
+	if p.Filename != r.Bundle.Pos.Filename || p.Offset < r.Bundle.Pos.Offset || p.Offset >= r.Bundle.EndPos.Offset {
+		return ""
+	}
+	return fmt.Sprintf(" (grants %s, in the rule at %d:%d)", r.Bundle.Name.Name, r.Pos.Line, r.Pos.Column)
 }
 
 // CoversMethod reports whether the rule covers a request with method m:

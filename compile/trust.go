@@ -46,7 +46,7 @@ func (c *compiler) trust(f *lang.File, res *Resolution) {
 				return
 			}
 		}
-		c.errs = append(c.errs, &lang.Error{Pos: n.Start(), End: n.End(), Code: code, Msg: fmt.Sprintf(format, args...), Fix: fix})
+		c.errs = append(c.errs, &lang.Error{Pos: n.Start(), End: n.End(), Code: code, Msg: fmt.Sprintf(format, args...) + r.Through(n), Fix: fix})
 	}
 	for _, p := range res.Policies {
 		for _, r := range p.Rules {
@@ -141,14 +141,25 @@ func (r *Rule) ValueNode(key, keyword string) lang.Node {
 	return r.Clause(keyword)
 }
 
-// Clause returns the clause of the rule with the given keyword, or the rule.
+// Clause returns the clause of the rule with the given keyword, its own or
+// its bundle's, or the rule.
 func (r *Rule) Clause(keyword string) lang.Node {
 	if r.Node.Block != nil {
 		for _, c := range r.Node.Block.Clauses {
-			if clauseKeyword(c) == keyword {
+			if lang.Keyword(c) == keyword {
 				return c
 			}
 		}
+	}
+	if r.Bundle != nil && r.Bundle.Pos.Filename == r.Pos.Filename {
+		for _, c := range r.Bundle.Block.Clauses {
+			if lang.Keyword(c) == keyword {
+				return c
+			}
+		}
+	}
+	if r.Grants != nil {
+		return r.Grants
 	}
 	return r.Node
 }

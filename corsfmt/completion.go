@@ -227,9 +227,13 @@ func positional(fset *flag.FlagSet, args []string) []string {
 }
 
 // flagValues returns the values a flag may take, where corsfmt knows them:
-// the policy names, or the profile names, of the policy files on the
-// command line (of the policy -policy names, when it names one).
+// export's formats, or the policy names, or the profile names, of the
+// policy files on the command line (of the policy -policy names, when it
+// names one).
 func flagValues(flagName string, words []string) []string {
+	if flagName == "format" {
+		return slices.Sorted(maps.Keys(exportFormats))
+	}
 	var policy string
 	for i, w := range words {
 		if (w == "-policy" || w == "--policy") && i+1 < len(words) {

@@ -23,8 +23,11 @@
 //
 //	corsfmt [flags] [path ...]
 //	corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] [-json] FILE.cors
-//	corsfmt lint [-json] [-profile P] [-root DIR] [path ...]
+//	corsfmt export -format nginx [-policy NAME] [-profile P] [-root DIR] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
+//	corsfmt lint [-json] [-profile P] [-root DIR] [-strict] [path ...]
 //	corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
+//	corsfmt diff [-policy NAME] [-profile P] [-root DIR] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//	corsfmt query [-policy NAME] [-profile P] [-root DIR] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
 //	corsfmt probe [flags] URL
 //	corsfmt lsp
 //	corsfmt help [TOPIC]
@@ -56,8 +59,11 @@
 //
 //	Subcommands, selected by the first argument (corsfmt help NAME tells more):
 //	  corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] [-json] FILE.cors
-//	  corsfmt lint [-json] [-profile P] [-root DIR] [path ...]
+//	  corsfmt export -format nginx [-policy NAME] [-profile P] [-root DIR] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
+//	  corsfmt lint [-json] [-profile P] [-root DIR] [-strict] [path ...]
 //	  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
+//	  corsfmt diff [-policy NAME] [-profile P] [-root DIR] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//	  corsfmt query [-policy NAME] [-profile P] [-root DIR] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
 //	  corsfmt probe [flags] URL
 //	  corsfmt lsp
 //	  corsfmt help [TOPIC]
@@ -91,16 +97,49 @@
 //	  -root string
 //	    	the directory imports must stay inside; by default each policy's own directory
 //
+// # Export
+//
+//	usage: corsfmt export -format nginx [-policy NAME] [-profile P] [-root DIR] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
+//
+//	Export writes the policy as configuration for another server. With -format
+//	nginx it is a file to include in nginx's http block: a server that answers
+//	preflights itself and passes every other request to the upstream with the
+//	policy's CORS headers, and the njs module it reads request headers with
+//	(cors_request.js). With -o the configuration goes to FILE and the module
+//	beside it; without, the configuration goes to standard output and the
+//	module is expected beside nginx's main configuration file.
+//
+//	A construct the server cannot carry exactly is refused, with its position;
+//	nothing is approximated. Exit status is 1 when the policy does not compile
+//	or is refused, 2 on a usage or I/O error.
+//
+//	Flags:
+//	  -format string
+//	    	the configuration to write: nginx
+//	  -listen value
+//	    	a listen directive's value, such as 8081 or "443 ssl"; repeatable (default 8081)
+//	  -o string
+//	    	write the configuration to this file and the njs module beside it
+//	  -policy string
+//	    	the policy to export; needed when the file has several
+//	  -profile string
+//	    	the profile to compile for, such as dev
+//	  -root string
+//	    	the directory imports must stay inside; by default each policy's own directory
+//	  -upstream string
+//	    	where requests other than preflights go: scheme://host[:port], no path (default "http://127.0.0.1:8080")
+//
 // # Lint
 //
-//	usage: corsfmt lint [-json] [-profile P] [-root DIR] [path ...]
+//	usage: corsfmt lint [-json] [-profile P] [-root DIR] [-strict] [path ...]
 //
 //	Lint prints the compile errors and lint findings of each policy, all of
 //	them, sorted: file:line:col: severity: message (CODE). A directory is
 //	searched for .cors files. Without -profile every profile block is linted;
 //	with it, the rules a build for that profile has. Imports stay inside each
-//	policy's directory, or inside -root. Exit status is 1 when
-//	any error is found, 2 on a usage or I/O error, 0 otherwise.
+//	policy's directory, or inside -root. Exit status is 1 when any error is
+//	found (with -strict, any warning too), 2 on a usage or I/O error, 0
+//	otherwise.
 //
 //	Flags:
 //	  -json
@@ -109,6 +148,8 @@
 //	    	lint the rules of a build for this profile only
 //	  -root string
 //	    	the directory imports must stay inside; by default each policy's own directory
+//	  -strict
+//	    	exit 1 on warnings too, for a CI that holds them
 //
 // # Test
 //
@@ -138,6 +179,79 @@
 //	  -update
 //	    	rewrite the expectations from what the engine answers
 //	  -v	list every case, passed or failed
+//
+// # Diff
+//
+//	usage: corsfmt diff [-policy NAME] [-profile P] [-root DIR] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//
+//	Diff compares two policy files by what they answer, not by their text: it
+//	prints every change in the requests they allow and in the headers they
+//	answer with, grouped as widened, narrowed and changed, each as origins,
+//	paths, methods and kinds of request, with a witness request written as a
+//	fixture case (the new policy's answer; the old one's in comments). A
+//	reordered, reformatted or renamed policy shows no change.
+//
+//	OLD and NEW are files, or REV:PATH, read with git show, so that
+//	"corsfmt diff HEAD~1:api.cors api.cors" needs no checkout of the old tree;
+//	a relative import of REV:PATH is read from REV too. Imports stay inside
+//	each policy's directory, or inside -root (for REV:PATH, a path in REV
+//	written as PATH is). Without -profile every build either file has is
+//	compared: without a profile, and for each profile.
+//
+//	Exit status: 1 when -fail-on finds what it names (widen: anything allowed
+//	or granted that was not; change: any change), 2 on an error, 0 otherwise.
+//
+//	Flags:
+//	  -fail-on string
+//	    	exit 1 on a widening (widen) or on any change (change)
+//	  -json
+//	    	print the changes as JSON
+//	  -markdown
+//	    	print a summary for a pull-request comment
+//	  -policy string
+//	    	compare only this policy
+//	  -profile string
+//	    	compare only the build for this profile ("" for the build without one)
+//	  -root string
+//	    	the directory imports must stay inside; by default each policy's own directory
+//
+// # Query
+//
+//	usage: corsfmt query [-policy NAME] [-profile P] [-root DIR] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
+//
+//	Query answers who may do what under a policy, exactly, from its decision
+//	table: every request the flags select that the policy allows, as origins,
+//	paths, methods and kinds of request, each with a witness request written
+//	as a fixture case. The flags narrow the question and combine:
+//
+//	  -credentials      actual requests that carry credentials (cookies)
+//	  -origin URL       requests from this origin: what may it do, and where
+//	  -path PATH        requests for this path, as sent
+//	  -method M         requests with this method, or preflights announcing it
+//	  -header NAME      preflights asking for this request header
+//
+//	With none, every request the policy allows. Exit status is 2 on a usage
+//	error or when the policy does not compile, 0 otherwise.
+//
+//	Flags:
+//	  -credentials
+//	    	ask about actual requests with credentials
+//	  -header string
+//	    	ask about preflights asking for this request header
+//	  -json
+//	    	print the answer as JSON
+//	  -method string
+//	    	ask about requests with this method
+//	  -origin string
+//	    	ask about requests from this origin
+//	  -path string
+//	    	ask about requests for this path
+//	  -policy string
+//	    	the policy to ask about; needed when the file has several
+//	  -profile string
+//	    	the profile to compile for, such as dev
+//	  -root string
+//	    	the directory imports must stay inside; by default each policy's own directory
 //
 // # Probe
 //

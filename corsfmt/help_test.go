@@ -16,8 +16,10 @@ func TestHelpTopics(t *testing.T) {
 		stdout   []string // each the start of a line of standard output, in order
 		stderrIs string
 	}{
-		{args: []string{"help"}, stdout: []string{"usage: corsfmt [flags] [path ...]", "  -version", "  corsfmt eval ", "  corsfmt completion bash|zsh|fish", "Help topics (corsfmt help TOPIC): eval, lint, test, probe, lsp, help, version, completion, fmt, codes"}},
+		{args: []string{"help"}, stdout: []string{"usage: corsfmt [flags] [path ...]", "  -version", "  corsfmt eval ", "  corsfmt completion bash|zsh|fish", "Help topics (corsfmt help TOPIC): eval, export, lint, test, diff, query, probe, lsp, help, version, completion, fmt, codes"}},
 		{args: []string{"help", "eval"}, stdout: []string{"usage: corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] [-json] FILE.cors", "  -json", "  -root"}},
+		{args: []string{"help", "export"}, stdout: []string{"usage: corsfmt export -format nginx [-policy NAME] [-profile P] [-root DIR] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors", "  -format", "  -upstream"}},
+		{args: []string{"help", "E001"}, stdout: []string{"### E001 — a construct nginx cannot carry"}},
 		{args: []string{"help", "test"}, stdout: []string{"usage: corsfmt test ", "  -cover", "  -mutate"}},
 		{args: []string{"help", "fmt"}, stdout: []string{"usage: corsfmt [flags] [path ...]", "  -d\t"}},
 		{args: []string{"help", "completion"}, stdout: []string{"usage: corsfmt completion bash|zsh|fish"}},
@@ -26,9 +28,9 @@ func TestHelpTopics(t *testing.T) {
 		{args: []string{"help", "X002"}, stdout: []string{"#### X001 — a silence without a reason (error; refuses the policy) and X002"}},
 		{args: []string{"help", "codes"}, stdout: []string{"L001  syntax error", "C014  unknown policy", "S101  credentials for a wildcard over a public suffix (error; refuses the policy)", "X002  a silence that silences nothing (warning)"}},
 		{args: []string{"help", "evl"}, code: 2, stderrIs: "corsfmt help: no help topic \"evl\"; did you mean \"eval\"?\n" +
-			"Topics: eval, lint, test, probe, lsp, help, version, completion, fmt, codes, and each diagnostic code (corsfmt help codes lists them).\n"},
+			"Topics: eval, export, lint, test, diff, query, probe, lsp, help, version, completion, fmt, codes, and each diagnostic code (corsfmt help codes lists them).\n"},
 		{args: []string{"help", "S100"}, code: 2, stderrIs: "corsfmt help: no help topic \"S100\"; did you mean \"S101\"?\n" +
-			"Topics: eval, lint, test, probe, lsp, help, version, completion, fmt, codes, and each diagnostic code (corsfmt help codes lists them).\n"},
+			"Topics: eval, export, lint, test, diff, query, probe, lsp, help, version, completion, fmt, codes, and each diagnostic code (corsfmt help codes lists them).\n"},
 		{args: []string{"help", "eval", "lint"}, code: 2},
 	} {
 		code, stdout, stderr := runIn(t.TempDir(), tc.args, "")

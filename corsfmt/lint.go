@@ -11,14 +11,15 @@ import (
 	"github.com/corspolicy/cors/lint"
 )
 
-const lintUsage = `usage: corsfmt lint [-json] [-profile P] [-root DIR] [path ...]
+const lintUsage = `usage: corsfmt lint [-json] [-profile P] [-root DIR] [-strict] [path ...]
 
 Lint prints the compile errors and lint findings of each policy, all of
 them, sorted: file:line:col: severity: message (CODE). A directory is
 searched for .cors files. Without -profile every profile block is linted;
 with it, the rules a build for that profile has. Imports stay inside each
-policy's directory, or inside -root. Exit status is 1 when
-any error is found, 2 on a usage or I/O error, 0 otherwise.
+policy's directory, or inside -root. Exit status is 1 when any error is
+found (with -strict, any warning too), 2 on a usage or I/O error, 0
+otherwise.
 
 Flags:
 `
@@ -38,6 +39,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fset := subcommandFlags("corsfmt lint", lintUsage, stderr)
 	asJSON := fset.Bool("json", false, "print the findings as a JSON array")
 	profile := fset.String("profile", "", "lint the rules of a build for this profile only")
+	strict := fset.Bool("strict", false, "exit 1 on warnings too, for a CI that holds them")
 	root := rootFlag(fset)
 	if status, ok := parseFlags(fset, args); !ok {
 		return status
@@ -93,7 +95,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	for _, f := range findings {
-		if f.Severity == lint.Error && status == 0 {
+		if (f.Severity == lint.Error || *strict && f.Severity == lint.Warning) && status == 0 {
 			status = 1
 		}
 	}

@@ -29,6 +29,8 @@ func TestLint(t *testing.T) {
 	}{
 		{[]string{"lint", clean}, 0, nil},
 		{[]string{"lint", warn}, 0, []string{"warn.cors:4:11: warning: the null origin is allowed", "(S103)", "fix: name the origins"}},
+		{[]string{"lint", "-strict", warn}, 1, []string{"warn.cors:4:11: warning: the null origin is allowed"}},
+		{[]string{"lint", "-strict", clean}, 0, nil},
 		{[]string{"lint", bad}, 1, []string{"bad.cors:4:22: error: https://*.github.io covers github.io", "(S101)"}},
 		{[]string{"lint", broken}, 1, []string{"broken.cors:4:5: error: any origin cannot go with credentials", "(C010)"}},
 		{[]string{"lint", dir}, 1, []string{"bad.cors", "broken.cors", "warn.cors"}},

@@ -29,8 +29,11 @@ type subcommand struct {
 func subcommandTable() []subcommand {
 	return []subcommand{
 		{name: "eval", summary: "answer request heads with a policy", run: runEval, usage: evalUsage, files: policyFiles},
+		{name: "export", summary: "write a policy as another server's configuration, such as nginx's", run: runExport, usage: exportUsage, files: policyFiles},
 		{name: "lint", summary: "report what a CORS reviewer would raise", run: runLint, usage: lintUsage, files: policyFiles},
 		{name: "test", summary: "run fixture files, with coverage and mutations", run: runTest, usage: testUsage, files: fixtureFiles},
+		{name: "diff", summary: "compare two policies by what they answer, with a witness per change", run: runDiff, usage: diffUsage, files: policyFiles},
+		{name: "query", summary: "ask who may do what under a policy, with a witness per answer", run: runQuery, usage: queryUsage, files: policyFiles},
 		{name: "probe", summary: "audit a live service's CORS answers, and their drift from a policy", run: runProbe, usage: probeUsage},
 		{name: "lsp", summary: "run the language server for editors, over standard input and output", run: runLSP, usage: lspUsage},
 		{name: "help", summary: "explain a subcommand or a diagnostic code", run: runHelp, usage: helpUsage},

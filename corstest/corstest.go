@@ -7,6 +7,7 @@ package corstest
 import (
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -84,7 +85,14 @@ func load(root, policyFile string, src []byte, fx *lang.FixtureFile) (*Suite, er
 		}
 	}
 	prog, err := loader.Compile(src)
+	if list, ok := err.(lang.ErrorList); ok && fx.Profile != nil && len(list) == 1 && list[0].Code == compile.CodeProfile {
+		// Say it where the profile is named: on the fixture file's line.
+		return nil, lang.ErrorList{{Pos: fx.Profile.Pos, End: fx.Profile.EndPos, Code: compile.CodeProfile, Msg: list[0].Msg}}
+	}
 	if err != nil {
+		return nil, err
+	}
+	if err := checkLabel(policyFile, fx, prog); err != nil {
 		return nil, err
 	}
 	name := ""
@@ -100,6 +108,41 @@ func load(root, policyFile string, src []byte, fx *lang.FixtureFile) (*Suite, er
 		return nil, fmt.Errorf("%s: %v", fx.Pos.Filename, err)
 	}
 	return &Suite{PolicyFile: policyFile, FixtureFile: fx.Pos.Filename, Root: root, Table: t, Fixtures: fx}, nil
+}
+
+// checkLabel holds the label of a fixture file named NAME.LABEL.fixtures
+// for NAME.cors to the build it tests: a label that is a profile of the
+// file must be the one the profile line names, and a label close to one
+// but not one (api.stagin.fixtures) is a misspelling, not a production
+// build under another name. Other labels (api.prod.fixtures) are free.
+func checkLabel(policyFile string, fx *lang.FixtureFile, prog *compile.Program) error {
+	base := strings.TrimSuffix(filepath.Base(fx.Pos.Filename), ".fixtures")
+	label, ok := strings.CutPrefix(base, strings.TrimSuffix(filepath.Base(policyFile), ".cors")+".")
+	if !ok || label == "" {
+		return nil
+	}
+	profiles := prog.Profiles()
+	named := ""
+	if fx.Profile != nil {
+		named = fx.Profile.Name
+	}
+	at := lang.Position{Filename: fx.Pos.Filename, Line: 1, Column: 1}
+	switch {
+	case label == named:
+		return nil
+	case slices.Contains(profiles, label) && named == "":
+		return lang.ErrorList{{Pos: at, Code: compile.CodeProfile,
+			Msg: fmt.Sprintf("the file name says it tests the %s build, but it has no profile line; add: profile %s", label, label)}}
+	case slices.Contains(profiles, label):
+		return lang.ErrorList{{Pos: fx.Profile.Pos, End: fx.Profile.EndPos, Code: compile.CodeProfile,
+			Msg: fmt.Sprintf("the file name says it tests the %s build, but its profile line names %s", label, named)}}
+	}
+	if near := lang.Nearest(label, profiles); near != "" {
+		return lang.ErrorList{{Pos: at, Code: compile.CodeProfile,
+			Msg: fmt.Sprintf("%s has no profile %s; did you mean %s? (profiles: %s); name the file %s.%s.fixtures",
+				filepath.Base(policyFile), label, near, strings.Join(profiles, ", "), strings.TrimSuffix(filepath.Base(policyFile), ".cors"), near)}}
+	}
+	return nil
 }
 
 // Result is the outcome of one run of a case: one per case, or one per

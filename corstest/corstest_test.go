@@ -430,3 +430,48 @@ func TestPolicyFor(t *testing.T) {
 		}
 	}
 }
+
+// TestThroughBundles checks coverage and mutations of a policy whose rules
+// grant a bundle: the bundle's clauses count for each rule that uses it,
+// and its values are mutated once in the bundle (caught by any rule's
+// cases) and once for each rule (caught only by that rule's).
+func TestThroughBundles(t *testing.T) {
+	p := policyOf(t, "testdata/bundles/shop.fixtures")
+	cov := p.Cover()
+	var uncovered []string
+	for _, it := range cov.Items {
+		if !it.Covered {
+			uncovered = append(uncovered, it.What)
+		}
+	}
+	for _, want := range []string{"method PUT of the allow rule at 15:5", "header x-a of the allow rule at 15:5"} {
+		if !slices.ContainsFunc(uncovered, func(s string) bool { return strings.HasPrefix(s, want) }) {
+			t.Errorf("uncovered items %q lack %q", uncovered, want)
+		}
+	}
+	for _, covered := range []string{"method PUT of the allow rule at 11:5", "header x-a of the allow rule at 11:5"} {
+		if slices.ContainsFunc(uncovered, func(s string) bool { return strings.HasPrefix(s, covered) }) {
+			t.Errorf("%q is uncovered", covered)
+		}
+	}
+	ms, err := p.Mutate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := map[string]bool{}
+	for _, m := range ms {
+		state[m.String()] = m.Caught
+	}
+	for key, caught := range map[string]bool{
+		"testdata/bundles/shop.cors:5:1: grants spa: methods without PUT":        true,
+		"testdata/bundles/shop.cors:5:1: grants spa: without the headers clause": true,
+		"testdata/bundles/shop.cors:11:5: methods without PUT":                   true,
+		"testdata/bundles/shop.cors:15:5: methods without PUT":                   false,
+		"testdata/bundles/shop.cors:15:5: without the headers clause":            false,
+	} {
+		got, ok := state[key]
+		if !ok || got != caught {
+			t.Errorf("%s: caught %v (made %v), want %v; mutations: %v", key, got, ok, caught, ms)
+		}
+	}
+}

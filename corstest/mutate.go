@@ -46,29 +46,7 @@ func (p *Policy) Mutate() ([]Mutation, error) {
 	var out []Mutation
 	for _, rb := range p.rules(f) {
 		r := rb.rule
-		try := func(change string, undo func()) {
-			defer undo()
-			var buf bytes.Buffer
-			if err := lang.Fprint(&buf, f); err != nil {
-				return
-			}
-			m := Mutation{Rule: r.Pos, Change: change, Builds: rb.builds, Equivalent: true}
-			for _, b := range rb.builds {
-				mutants, err := b.load(buf.Bytes())
-				if err != nil {
-					return // the change does not compile: not a policy anyone could ship
-				}
-				for _, mutant := range mutants {
-					m.Caught = m.Caught || slices.ContainsFunc(mutant.Run(), func(r Result) bool { return !r.Passed() })
-				}
-				if m.Caught {
-					m.Equivalent = false
-					break
-				}
-				m.Equivalent = m.Equivalent && sameAnswers(b.Suites[0].Table, mutants[0].Table)
-			}
-			out = append(out, m)
-		}
+		try := func(change string, undo func()) { buildSet(rb.builds).try(f, r.Pos, change, undo, &out) }
 		// Flip the effect; an allow rule loses what only allow rules take.
 		effect, block := r.Effect, r.Block
 		if r.Effect == "allow" {
@@ -88,32 +66,181 @@ func (p *Policy) Mutate() ([]Mutation, error) {
 		if r.Block == nil {
 			continue
 		}
+		// A rule with a bundle is changed as the rule it stands for: the
+		// bundle's clauses written in it, so that each use of a bundle is
+		// pinned by the fixtures of the rule that uses it.
 		clauses := r.Block.Clauses
-		drop := func(i int, change string) {
-			r.Block.Clauses = slices.Delete(slices.Clone(clauses), i, i+1)
-			try(change, func() { r.Block.Clauses = clauses })
+		if inlined := p.inline(r); inlined != nil {
+			r.Block.Clauses = inlined
 		}
-		for i, c := range clauses {
-			switch c := c.(type) {
-			case *lang.FlagClause:
-				drop(i, "without "+c.Keyword)
-			case *lang.ListClause:
-				if c.Keyword == "paths" {
-					continue // scope, not a grant: narrowing it is not access the fixtures must pin
-				}
-				if len(c.Values) == 1 {
-					drop(i, "without the "+c.Keyword+" clause")
-					continue
-				}
-				values := c.Values
-				for j, v := range values {
-					c.Values = slices.Delete(slices.Clone(values), j, j+1)
-					try(c.Keyword+" without "+valueText(v), func() { c.Values = values })
+		mutateClauses(r.Block, "", try)
+		r.Block.Clauses = clauses
+	}
+	// A bundle of the policy's file is changed once too, for every rule
+	// that grants it.
+	for _, d := range f.Decls {
+		b, ok := d.(*lang.Bundle)
+		if !ok {
+			continue
+		}
+		users := p.bundleUsers(f, b)
+		if users == nil {
+			continue
+		}
+		mutateClauses(b.Block, "grants "+b.Name.Name+": ", func(change string, undo func()) {
+			users.try(f, b.Pos, change, undo, &out)
+		})
+	}
+	return out, nil
+}
+
+// mutateClauses makes the changes of a rule's clauses one at a time: each
+// flag dropped, each value of a list dropped, or the list when it has one
+// value; try is called with each change made and a function that undoes it.
+// paths are scope, not a grant: narrowing them is not access the fixtures
+// must pin.
+func mutateClauses(b *lang.Block, prefix string, try func(change string, undo func())) {
+	clauses := b.Clauses
+	drop := func(i int, change string) {
+		b.Clauses = slices.Delete(slices.Clone(clauses), i, i+1)
+		try(prefix+change, func() { b.Clauses = clauses })
+	}
+	for i, c := range clauses {
+		switch c := c.(type) {
+		case *lang.FlagClause:
+			drop(i, "without "+c.Keyword)
+		case *lang.ListClause:
+			if c.Keyword == "paths" {
+				continue
+			}
+			if len(c.Values) == 1 {
+				drop(i, "without the "+c.Keyword+" clause")
+				continue
+			}
+			values := c.Values
+			for j, v := range values {
+				c.Values = slices.Delete(slices.Clone(values), j, j+1)
+				try(prefix+c.Keyword+" without "+valueText(v), func() { c.Values = values })
+			}
+		}
+	}
+}
+
+// inline returns the clauses of a rule with a grants clause as the rule
+// stands for them: its own, and for each clause it has from its bundle,
+// the clause with the values the compiler resolved, written out as
+// literals (the bundle's names may belong to another file's scope). It
+// returns nil for a rule without a bundle.
+func (p *Policy) inline(r *lang.Rule) []lang.Clause {
+	var grants *lang.GrantsClause
+	own := map[string]bool{}
+	var out []lang.Clause
+	for _, c := range r.Block.Clauses {
+		if g, ok := c.(*lang.GrantsClause); ok {
+			grants = g
+			continue
+		}
+		own[lang.Keyword(c)] = true
+		out = append(out, c)
+	}
+	if grants == nil {
+		return nil
+	}
+	var compiled *compile.Rule
+	for _, b := range p.Builds {
+		for _, cr := range b.Suites[0].Table.Rules {
+			if cr.Pos.Line == r.Pos.Line && cr.Pos.Column == r.Pos.Column {
+				compiled = cr
+			}
+		}
+	}
+	if compiled == nil || compiled.Bundle == nil {
+		return nil
+	}
+	lit := func(s string) *lang.Value { return &lang.Value{Literal: &lang.String{Value: s}} }
+	list := func(kw string, anyFlag bool, names []string) {
+		var vs []*lang.Value
+		if anyFlag {
+			vs = append(vs, &lang.Value{Keyword: "any"})
+		}
+		for _, n := range names {
+			vs = append(vs, lit(n))
+		}
+		if len(vs) > 0 {
+			out = append(out, &lang.ListClause{Keyword: kw, Values: vs})
+		}
+	}
+	for _, c := range compiled.Bundle.Block.Clauses {
+		kw := lang.Keyword(c)
+		if own[kw] {
+			continue
+		}
+		switch kw {
+		case "methods":
+			list(kw, compiled.AnyMethod, compiled.Methods)
+		case "headers":
+			list(kw, compiled.AnyHeader, compiled.Headers)
+		case "expose":
+			list(kw, compiled.AnyExpose, compiled.Expose)
+		case "credentials", "private-network":
+			out = append(out, &lang.FlagClause{Keyword: kw})
+		case "max-age":
+			out = append(out, &lang.MaxAgeClause{Duration: &lang.Duration{Text: fmt.Sprintf("%ds", compiled.MaxAge)}})
+		case "preflight-status":
+			out = append(out, &lang.StatusClause{Status: &lang.Int{Text: fmt.Sprint(compiled.Status)}})
+		}
+	}
+	return out
+}
+
+// bundleUsers returns the builds that have a rule of the policy that
+// grants the bundle, or nil when none does.
+func (p *Policy) bundleUsers(f *lang.File, b *lang.Bundle) buildSet {
+	var use buildSet
+	for _, rb := range p.rules(f) {
+		if rb.rule.Block == nil {
+			continue
+		}
+		for _, c := range rb.rule.Block.Clauses {
+			if g, ok := c.(*lang.GrantsClause); ok && g.Bundle.Ref != nil && g.Bundle.Ref.Module == "" && g.Bundle.Ref.Name == b.Name.Name {
+				for _, bd := range rb.builds {
+					if !slices.Contains(use, bd) {
+						use = append(use, bd)
+					}
 				}
 			}
 		}
 	}
-	return out, nil
+	return use
+}
+
+// buildSet is the builds that have what a change is made to.
+type buildSet []*Build
+
+// try runs the cases of the builds against the source of f, changed, and
+// records the mutation of what stands at pos; undo takes the change back.
+func (use buildSet) try(f *lang.File, pos lang.Position, change string, undo func(), out *[]Mutation) {
+	defer undo()
+	var buf bytes.Buffer
+	if err := lang.Fprint(&buf, f); err != nil {
+		return
+	}
+	m := Mutation{Rule: pos, Change: change, Builds: use, Equivalent: true}
+	for _, b := range use {
+		mutants, err := b.load(buf.Bytes())
+		if err != nil {
+			return
+		}
+		for _, mutant := range mutants {
+			m.Caught = m.Caught || slices.ContainsFunc(mutant.Run(), func(r Result) bool { return !r.Passed() })
+		}
+		if m.Caught {
+			m.Equivalent = false
+			break
+		}
+		m.Equivalent = m.Equivalent && sameAnswers(b.Suites[0].Table, mutants[0].Table)
+	}
+	*out = append(*out, m)
 }
 
 // load compiles a changed source of the policy for the build, once, and

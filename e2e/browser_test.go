@@ -39,6 +39,9 @@ type browser struct {
 	mu      sync.Mutex
 	records map[string][]record // per case: what the API was asked and answered
 	cookies atomic.Int64        // API requests that carried the session cookie
+	// gateway, when set, answers for the API in place of the middleware:
+	// a proxy to an nginx that serves the policy (see nginx_test.go).
+	gateway atomic.Pointer[http.Handler]
 }
 
 var (
@@ -170,6 +173,12 @@ func (b *browser) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := b.table.Load()
+	if t == nil {
+		// Before any test has chosen a policy: the browser's own
+		// requests, such as the favicon of the cookie page.
+		http.NotFound(w, r)
+		return
+	}
 	req := eval.RequestOf(r)
 	d := eval.Evaluate(t, &req)
 	if req.Credentials {
@@ -179,15 +188,23 @@ func (b *browser) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("case")
 	b.records[id] = append(b.records[id], record{req, d})
 	b.mu.Unlock()
-	eval.NewMiddleware(t).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, h := range exposedByAPI {
-			if h != "Set-Cookie" {
-				w.Header().Set(h, "v")
-			}
+	if gw := b.gateway.Load(); gw != nil {
+		(*gw).ServeHTTP(w, r)
+		return
+	}
+	eval.NewMiddleware(t).Wrap(http.HandlerFunc(serveAPI)).ServeHTTP(w, r)
+}
+
+// serveAPI is the API's own handler, behind the middleware or a gateway: it
+// sets the headers a policy may expose, and a cookie scripts never read.
+func serveAPI(w http.ResponseWriter, r *http.Request) {
+	for _, h := range exposedByAPI {
+		if h != "Set-Cookie" {
+			w.Header().Set(h, "v")
 		}
-		w.Header().Set("Set-Cookie", "other=1; Path=/nowhere; Secure; SameSite=None")
-		fmt.Fprint(w, "ok")
-	})).ServeHTTP(w, r)
+	}
+	w.Header().Set("Set-Cookie", "other=1; Path=/nowhere; Secure; SameSite=None")
+	fmt.Fprint(w, "ok")
 }
 
 // record is one request the API received and the engine's decision.

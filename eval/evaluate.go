@@ -192,6 +192,24 @@ func pathProblem(p string) string {
 	if p == "" || p[0] != '/' {
 		return "the path does not start with /"
 	}
+	// Most paths hold none of the bytes at stake; one pass with a table
+	// load a byte says so, and only a path that does is read segment by
+	// segment.
+	for i := 1; i < len(p); i++ {
+		if c := p[i]; pathByte[c] && (c != '.' || p[i-1] == '/') {
+			return pathSegmentProblem(p)
+		}
+	}
+	return ""
+}
+
+// pathByte marks the bytes pathProblem looks twice at: '%', a backslash,
+// and '.', which may start a dot segment.
+var pathByte = [256]bool{'%': true, '\\': true, '.': true}
+
+// pathSegmentProblem is pathProblem for a path that holds one of the bytes
+// at stake: it reads it segment by segment.
+func pathSegmentProblem(p string) string {
 	start := 1 // of the current segment
 	for i := 1; i <= len(p); i++ {
 		if i == len(p) || p[i] == '/' {

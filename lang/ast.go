@@ -38,7 +38,7 @@ type Import struct {
 	Alias *Ident  `parser:"('as' @@)?"`
 }
 
-// Decl is a top-level declaration: a *SetDecl or a *Policy.
+// Decl is a top-level declaration: a *SetDecl, a *Bundle or a *Policy.
 type Decl interface {
 	Node
 	declNode()
@@ -51,6 +51,16 @@ type SetDecl struct {
 	Kind   string   `parser:"@('origins' | 'methods' | 'headers')"`
 	Name   *Ident   `parser:"@@ '='"`
 	Values []*Value `parser:"@@ (',' @@)*"`
+}
+
+// Bundle names clauses that allow rules grant together with a grants
+// clause, as in: grants spa-api { methods "GET", "PUT" credentials }. It
+// holds any clause a rule may hold but paths and grants: where a rule
+// applies stays in the rule.
+type Bundle struct {
+	Span
+	Name  *Ident `parser:"'grants' @@"`
+	Block *Block `parser:"@@"`
 }
 
 // Policy is a named set of rules that a service selects by name.
@@ -98,7 +108,7 @@ type Block struct {
 }
 
 // Clause is one line of a rule's block: a *ListClause, *FlagClause,
-// *MaxAgeClause or *StatusClause.
+// *MaxAgeClause, *StatusClause or *GrantsClause.
 type Clause interface {
 	Node
 	clauseNode()
@@ -127,6 +137,14 @@ type MaxAgeClause struct {
 type StatusClause struct {
 	Span
 	Status *Int `parser:"'preflight-status' @@"`
+}
+
+// GrantsClause gives a rule the clauses of a bundle: grants spa-api, or
+// grants presets.spa for a bundle an import brings in. A clause the rule
+// writes itself replaces the bundle's of the same keyword.
+type GrantsClause struct {
+	Span
+	Bundle *Value `parser:"'grants' @@"`
 }
 
 // Value is one element of a list: exactly one of Literal, Keyword and Ref is set.
@@ -171,6 +189,7 @@ type Duration struct {
 }
 
 func (*SetDecl) declNode() {}
+func (*Bundle) declNode()  {}
 func (*Policy) declNode()  {}
 
 func (*Rule) policyItemNode()        {}
@@ -181,6 +200,7 @@ func (*ListClause) clauseNode()   {}
 func (*FlagClause) clauseNode()   {}
 func (*MaxAgeClause) clauseNode() {}
 func (*StatusClause) clauseNode() {}
+func (*GrantsClause) clauseNode() {}
 
 // String returns the reference as written: "name" or "module.name".
 func (r *Ref) String() string {

@@ -19,6 +19,9 @@ func check(f *File) ErrorList {
 		addVersionError(&errs, v.Pos, v.EndPos, "language", v.Text, LanguageVersion)
 	}
 	for _, d := range f.Decls {
+		if b, ok := d.(*Bundle); ok {
+			checkBlock(b.Block, &errs)
+		}
 		p, ok := d.(*Policy)
 		if !ok {
 			continue
@@ -44,10 +47,13 @@ func addVersionError(errs *ErrorList, pos, end Position, kind, text string, want
 }
 
 func checkRule(r *Rule, errs *ErrorList) {
-	if r.Block == nil {
-		return
+	if r.Block != nil {
+		checkBlock(r.Block, errs)
 	}
-	for _, c := range r.Block.Clauses {
+}
+
+func checkBlock(b *Block, errs *ErrorList) {
+	for _, c := range b.Clauses {
 		if m, ok := c.(*MaxAgeClause); ok {
 			if _, err := ParseDuration(m.Duration.Text); err != nil {
 				errs.Add(m.Duration.Pos, m.Duration.EndPos, CodeBadDuration, "%v", err)

@@ -24,9 +24,9 @@ const (
 var parser = participle.MustBuild[File](
 	participle.Lexer(definition{}),
 	participle.Elide("Whitespace", "Comment"),
-	participle.Union[Decl](&SetDecl{}, &Policy{}),
+	participle.Union[Decl](&SetDecl{}, &Bundle{}, &Policy{}),
 	participle.Union[PolicyItem](&Rule{}, &Profile{}, &DevProfiles{}),
-	participle.Union[Clause](&ListClause{}, &FlagClause{}, &MaxAgeClause{}, &StatusClause{}),
+	participle.Union[Clause](&ListClause{}, &FlagClause{}, &MaxAgeClause{}, &StatusClause{}, &GrantsClause{}),
 	// Every statement starts with its own keyword, so the grammar is LL(1);
 	// unlimited lookahead makes participle report the token that is really
 	// wrong instead of backtracking to the enclosing block.

@@ -154,11 +154,12 @@ func (p *printer) file(f *File) {
 	}
 	var prev Decl
 	for i, d := range f.Decls {
-		// Set declarations may stand in groups; a policy always has
-		// blank lines around it, and so has the first declaration.
-		_, prevIsPolicy := prev.(*Policy)
-		_, isPolicy := d.(*Policy)
-		sep := i == 0 || isPolicy || prevIsPolicy
+		// Set declarations may stand in groups; a policy or a bundle
+		// always has blank lines around it, and so has the first
+		// declaration.
+		_, prevIsSet := prev.(*SetDecl)
+		_, isSet := d.(*SetDecl)
+		sep := i == 0 || !isSet || !prevIsSet
 		switch d := d.(type) {
 		case *SetDecl:
 			p.begin(d.Pos, sep)
@@ -166,6 +167,10 @@ func (p *printer) file(f *File) {
 			multi := p.list(d.Values, d.Name.EndPos)
 			p.finish(d.EndPos)
 			p.unindent(multi)
+		case *Bundle:
+			p.begin(d.Pos, true)
+			p.str("grants " + d.Name.Name + " {")
+			p.block(d.Block)
 		case *Policy:
 			p.begin(d.Pos, sep)
 			p.str("policy " + d.Name.Name + " {")
@@ -230,20 +235,28 @@ func (p *printer) rule(r *Rule, sep bool) {
 	} else {
 		p.str(" {")
 	}
-	p.open(r.Block.Pos)
+	p.block(r.Block)
+}
+
+// block prints the clauses of a block and its closing brace, after the
+// opening brace printed on the current line.
+func (p *printer) block(b *Block) {
+	p.open(b.Pos)
 	width := 0
-	for _, c := range r.Block.Clauses {
-		if k := clauseKeyword(c); k != "" {
+	for _, c := range b.Clauses {
+		if k := Keyword(c); k != "" {
 			if _, flag := c.(*FlagClause); !flag {
 				width = max(width, len(k))
 			}
 		}
 	}
-	for _, c := range r.Block.Clauses {
+	for _, c := range b.Clauses {
 		p.begin(c.Start(), false)
-		k := clauseKeyword(c)
+		k := Keyword(c)
 		multi := false
 		switch c := c.(type) {
+		case *GrantsClause:
+			p.str(k + strings.Repeat(" ", width-len(k)+1) + valueText(c.Bundle))
 		case *FlagClause:
 			p.str(k)
 		case *ListClause:
@@ -258,10 +271,12 @@ func (p *printer) rule(r *Rule, sep bool) {
 		p.finish(c.End())
 		p.unindent(multi)
 	}
-	p.close(r.Block.EndPos)
+	p.close(b.EndPos)
 }
 
-func clauseKeyword(c Clause) string {
+// Keyword returns the keyword a clause starts with: "paths", "credentials",
+// "max-age", "grants" and so on.
+func Keyword(c Clause) string {
 	switch c := c.(type) {
 	case *ListClause:
 		return c.Keyword
@@ -271,6 +286,8 @@ func clauseKeyword(c Clause) string {
 		return "max-age"
 	case *StatusClause:
 		return "preflight-status"
+	case *GrantsClause:
+		return "grants"
 	}
 	return ""
 }

@@ -255,6 +255,35 @@ func (s *scanner) skipTo(off int) {
 	s.offset = off
 }
 
+// bareOrigin handles "://" right after the identifier http or https: an
+// origin written without its quotes. It reports it with the quoted form to
+// write, at the identifier, and reads it as that string. It reports false
+// when the token before is not such an identifier.
+func (s *scanner) bareOrigin() bool {
+	n := len(s.tokens)
+	if n == 0 {
+		return false
+	}
+	scheme := s.tokens[n-1]
+	if scheme.Type != tokIdent || !strings.EqualFold(scheme.Value, "http") && !strings.EqualFold(scheme.Value, "https") ||
+		scheme.Pos.Offset+len(scheme.Value) != s.offset {
+		return false
+	}
+	end := s.offset
+	for end < len(s.src) && !strings.ContainsRune(" \t\r\n,{}\"#", rune(s.src[end])) {
+		end++
+	}
+	text := s.src[scheme.Pos.Offset:end]
+	if !utf8.ValidString(text) {
+		return false
+	}
+	start := Position(scheme.Pos)
+	s.errorf(start, len(text), CodeBadCharacter, "origins are quoted strings: write %q", text)
+	s.skipTo(end)
+	s.tokens[n-1] = lexer.Token{Type: tokString, Value: text, Pos: scheme.Pos}
+	return true
+}
+
 // checkText reports the first NUL byte, invalid UTF-8 sequence or byte
 // order mark in src[from:to], which holds no newline, and says whether
 // there was none. It does not move.
@@ -279,9 +308,13 @@ func (s *scanner) checkText(from, to int) bool {
 }
 
 // badCharacter reports a character that starts no token and skips it; a
-// string in single quotes is read as a string.
+// string in single quotes is read as a string, and an origin written
+// without quotes (https://app.example.com) as the quoted origin it meant.
 func (s *scanner) badCharacter(start Position) {
 	r, size := utf8.DecodeRuneInString(s.src[s.offset:])
+	if r == ':' && strings.HasPrefix(s.src[s.offset:], "://") && s.bareOrigin() {
+		return
+	}
 	switch {
 	case !s.checkText(s.offset, s.offset+size):
 	case r < 0x20 || r == 0x7f:

@@ -13,11 +13,11 @@ import (
 
 // Keywords that may start a statement, by where the statement stands.
 var (
-	topKeywords     = []string{"import", "origins", "methods", "headers", "policy"}
+	topKeywords     = []string{"import", "origins", "methods", "headers", "grants", "policy"}
 	policyKeywords  = []string{"allow", "deny", "profile", "dev-profiles"}
 	profileKeywords = []string{"allow", "deny"}
 	clauseKeywords  = []string{"paths", "methods", "headers", "expose", "credentials",
-		"max-age", "private-network", "preflight-status"}
+		"max-age", "private-network", "preflight-status", "grants"}
 )
 
 // grammar is what syntaxError needs to know of a file format: its version
@@ -42,11 +42,12 @@ var policyGrammar = &grammar{
 	top:        topKeywords,
 	blocks: map[string][]string{
 		"policy": policyKeywords, "profile": profileKeywords, "allow": clauseKeywords, "deny": clauseKeywords,
+		"grants": clauseKeywords,
 	},
 	nouns: map[string]string{
-		"policy": "rule, profile, dev-profiles", "profile": "rule", "allow": "clause", "deny": "clause",
+		"policy": "rule, profile, dev-profiles", "profile": "rule", "allow": "clause", "deny": "clause", "grants": "clause",
 	},
-	openers:     []string{"policy", "profile", "allow", "deny"},
+	openers:     []string{"policy", "profile", "allow", "deny", "grants"},
 	flags:       []string{"credentials", "private-network"},
 	listOpeners: []string{"allow", "deny", "paths", "methods", "headers", "expose"},
 }

@@ -26,6 +26,7 @@ const (
 	CodeMaxAge            = "U205"                        // a max-age past what browsers keep
 	CodeExpose            = "U206"                        // a response header that exposing does not change
 	CodeDeadPath          = "U207"                        // a path pattern no request can match
+	CodeNoRead            = "U208"                        // a rule whose methods leave out GET, where no rule grants it
 	CodeDuplicateOrigin   = "R301"                        // an origin named twice in one rule
 	CodeDenied            = "R302"                        // an allow rule that deny rules cancel entirely
 	CodeRedundant         = "R303"                        // an allow rule another grants all of
@@ -118,7 +119,7 @@ func (l *linter) headers(r *compile.Rule) {
 	}
 	for _, p := range r.Paths {
 		if why := deadPath(p.Text); why != "" {
-			l.add(r, r.Clause("paths"), Warning, CodeDeadPath, "", "path pattern %q can match no request: %s", p.Text, why)
+			l.add(r, r.Clause("paths"), Warning, CodeDeadPath, "write the path as browsers send it, without dot segments or escaped slashes", "path pattern %q can match no request: %s", p.Text, why)
 		}
 	}
 }
@@ -158,6 +159,45 @@ func (l *linter) methods(r *compile.Rule) {
 				"browsers send methods other than DELETE, GET, HEAD, OPTIONS, POST and PUT exactly as scripts write them; did you mean %q?", upper)
 		}
 	}
+}
+
+// unreadable notes the allow rules whose methods clause leaves out GET on
+// paths that look like things to read, where no allow rule in every build
+// they are in grants GET to all of their origins and paths: a rule's
+// methods scope its actual requests too, so its origins cannot read those
+// paths, which is seldom what a rule granting PUT or DELETE on a
+// collection meant. Paths look readable when the rule has none or one of
+// them ends in a wildcard (a tree or a collection); a rule on exact paths
+// only (/auth/session, /reviews) reads as an action endpoint, where
+// write-only is the point. It is an info finding.
+func (l *linter) unreadable(rules []*compile.Rule) {
+	for _, r := range rules {
+		if r.Effect != compile.Allow || r.AnyMethod || slices.Contains(r.Methods, "GET") || r.At("method "+firstMethod(r)) == nil {
+			continue
+		}
+		if r.Paths != nil && !slices.ContainsFunc(r.Paths, func(p *compile.PathPattern) bool {
+			last := p.Text[strings.LastIndexByte(p.Text, '/')+1:]
+			return strings.Contains(last, "*")
+		}) {
+			continue
+		}
+		read := slices.ContainsFunc(rules, func(b *compile.Rule) bool {
+			return b.Effect == compile.Allow && (b.AnyMethod || slices.Contains(b.Methods, "GET")) &&
+				alongside(b, r) && originsContain(b, r) && pathsContain(b, r)
+		})
+		if !read {
+			l.add(r, r.Clause("methods"), Info, CodeNoRead, `add "GET" if scripts read these paths`,
+				"the methods of this rule leave out GET, and no rule grants GET here: its origins cannot read these paths, since a rule's methods scope actual requests too")
+		}
+	}
+}
+
+// firstMethod returns the first method a rule names, or "".
+func firstMethod(r *compile.Rule) string {
+	if len(r.Methods) == 0 {
+		return ""
+	}
+	return r.Methods[0]
 }
 
 func (l *linter) maxAge(r *compile.Rule) {

@@ -119,7 +119,7 @@ func (l *linter) add(r *compile.Rule, n lang.Node, sev Severity, code, fix, form
 		n = r.Node
 	}
 	l.findings = append(l.findings, Finding{
-		Pos: n.Start(), End: n.End(), Severity: sev, Code: code, Message: fmt.Sprintf(format, args...), Fix: fix,
+		Pos: n.Start(), End: n.End(), Severity: sev, Code: code, Message: fmt.Sprintf(format, args...) + r.Through(n), Fix: fix,
 		rule: r.Node,
 	})
 }
@@ -132,4 +132,5 @@ func (l *linter) policy(rules []*compile.Rule) {
 		l.maxAge(r)
 	}
 	l.overlaps(rules)
+	l.unreadable(rules)
 }

@@ -5,12 +5,12 @@ import (
 	"strings"
 
 	"github.com/corspolicy/cors/compile"
+	"github.com/corspolicy/cors/compile/pathset"
 )
 
-// The relations below are exact for origins, where the pattern language is
-// regular and label-aware, and conservative for paths, where globs are
-// compared by their text: "surely" answers yes only when it is so, "may"
-// answers no only when it is so.
+// The relations below are exact: for origins, where the pattern language
+// is regular and label-aware, and for paths, where globs are compared as
+// the sets of paths they match (package pathset).
 
 // contains reports whether every origin pattern b matches, a matches too.
 func contains(a, b compile.Pattern) bool {
@@ -96,53 +96,71 @@ func sharedOrigins(a, b *compile.Rule) []string {
 	return out
 }
 
-// pathContains reports, from their text, whether glob a surely matches
-// every path glob b matches.
-func pathContains(a, b string) bool {
-	if a == b || a == "/**" {
-		return true
-	}
-	if prefix, ok := strings.CutSuffix(a, "/**"); ok {
-		return b == prefix || strings.HasPrefix(b, prefix+"/")
-	}
-	return false
-}
-
+// pathsContain reports whether every path rule b covers, rule a covers
+// too. Paths are compared as the sets their globs match (package pathset),
+// exactly; globs too intricate to compare count as not contained.
 func pathsContain(a, b *compile.Rule) bool {
-	if a.Paths == nil || slices.ContainsFunc(a.Paths, func(p *compile.PathPattern) bool { return p.Text == "/**" }) {
+	if a.Paths == nil {
 		return true
 	}
 	if b.Paths == nil {
+		b = &compile.Rule{Paths: []*compile.PathPattern{{Text: "/**"}}}
+	}
+	p, as, bs, err := partition(a, b)
+	if err != nil {
 		return false
 	}
-	for _, q := range b.Paths {
-		if !slices.ContainsFunc(a.Paths, func(p *compile.PathPattern) bool { return pathContains(p.Text, q.Text) }) {
+	for _, r := range p.Regions() {
+		if matchesAny(r, bs) && !matchesAny(r, as) {
 			return false
 		}
 	}
 	return true
 }
 
-// pathsMeet reports whether some path matches both rules: surely, when sure
-// is set; possibly, otherwise.
-func pathsMeet(a, b *compile.Rule, sure bool) bool {
+// pathsMeet reports whether some path matches both rules, exactly; globs
+// too intricate to compare count as meeting.
+func pathsMeet(a, b *compile.Rule) bool {
 	if a.Paths == nil || b.Paths == nil {
 		return true
 	}
-	for _, p := range a.Paths {
-		for _, q := range b.Paths {
-			literalP, literalQ := !strings.Contains(p.Text, "*"), !strings.Contains(q.Text, "*")
-			switch {
-			case pathContains(p.Text, q.Text) || pathContains(q.Text, p.Text):
-				return true
-			case literalP && q.Match(p.Text), literalQ && p.Match(q.Text):
-				return true
-			case !sure && !literalP && !literalQ:
-				return true // two globs: they may meet
-			}
+	p, as, bs, err := partition(a, b)
+	if err != nil {
+		return true
+	}
+	for _, r := range p.Regions() {
+		if matchesAny(r, as) && matchesAny(r, bs) {
+			return true
 		}
 	}
 	return false
+}
+
+// partition returns the path regions of two rules' globs, and the indexes
+// of each rule's globs among them.
+func partition(a, b *compile.Rule) (*pathset.Partition, []int, []int, error) {
+	var globs []string
+	for _, r := range []*compile.Rule{a, b} {
+		for _, pp := range r.Paths {
+			globs = append(globs, pp.Text)
+		}
+	}
+	p, err := pathset.New(globs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	index := func(r *compile.Rule) []int {
+		var out []int
+		for _, pp := range r.Paths {
+			out = append(out, p.Index(pp.Text))
+		}
+		return out
+	}
+	return p, index(a), index(b), nil
+}
+
+func matchesAny(r pathset.Region, globs []int) bool {
+	return slices.ContainsFunc(globs, r.Matches)
 }
 
 // methodsMeet reports whether some method is covered by both rules.
@@ -197,7 +215,7 @@ func (l *linter) overlaps(rules []*compile.Rule) {
 	for _, d := range denies {
 		idle := true
 		for _, a := range allows {
-			if together(d, a) && len(sharedOrigins(d, a)) > 0 && pathsMeet(d, a, false) && methodsMeet(d, a) {
+			if together(d, a) && len(sharedOrigins(d, a)) > 0 && pathsMeet(d, a) && methodsMeet(d, a) {
 				idle = false
 				break
 			}

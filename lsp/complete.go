@@ -13,10 +13,10 @@ import (
 
 // Keywords by where a statement can start.
 var (
-	topKeywords     = []string{"import", "origins", "methods", "headers", "policy"}
+	topKeywords     = []string{"import", "origins", "methods", "headers", "grants", "policy"}
 	policyKeywords  = []string{"allow", "deny", "profile", "dev-profiles"}
 	profileKeywords = []string{"allow", "deny"}
-	clauseKeywords  = []string{"paths", "methods", "headers", "expose", "credentials", "max-age", "private-network", "preflight-status"}
+	clauseKeywords  = []string{"paths", "methods", "headers", "expose", "credentials", "max-age", "private-network", "preflight-status", "grants"}
 	denyClauses     = []string{"paths", "methods"}
 
 	fixtureTop      = []string{"policy", "profile", "case"}

@@ -42,6 +42,10 @@ func (s *Server) hoverText(d *document, a *analysis, path []lang.Node, off int) 
 			from, to := span(n)
 			return setHover(t), from, to
 		}
+		if t := targetAt(a.index, path, off); t != nil && t.bundle != nil {
+			from, to := span(n)
+			return bundleHover(t), from, to
+		}
 		if t := targetAt(a.index, path, off); t != nil && t.module != nil {
 			from, to := span(n)
 			return moduleHover(t.module), from, to
@@ -51,6 +55,10 @@ func (s *Server) hoverText(d *document, a *analysis, path []lang.Node, off int) 
 		if t := targetAt(a.index, path, off); t != nil && t.set != nil {
 			from, to := span(n)
 			return setHover(t), from, to
+		}
+		if t := targetAt(a.index, path, off); t != nil && t.bundle != nil {
+			from, to := span(n)
+			return bundleHover(t), from, to
 		}
 		return "", 0, 0
 	case *lang.String:
@@ -95,6 +103,29 @@ func wordAt(text string, off int) (int, int) {
 		to++
 	}
 	return from, to
+}
+
+// bundleHover shows a bundle: where it is declared, its doc comment, and
+// its clauses as written.
+func bundleHover(t *target) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**grants %s**", t.bundle.Name.Name)
+	if t.scope.file != nil && t.scope.name != "" && t.scope.src != nil {
+		fmt.Fprintf(&b, " — declared in `%s`", displayName(t.scope.name))
+	}
+	b.WriteString("\n\n")
+	if doc := docComment(t.scope.file, t.bundle); doc != "" {
+		b.WriteString(doc + "\n\n")
+	}
+	b.WriteString("A rule that names it has these clauses, but those it writes itself:\n")
+	for _, c := range t.bundle.Block.Clauses {
+		var text strings.Builder
+		lang.Fprint(&text, &lang.File{Version: &lang.Version{Number: &lang.Int{Text: "1"}},
+			Decls: []lang.Decl{&lang.Bundle{Name: &lang.Ident{Name: "x"}, Block: &lang.Block{Clauses: []lang.Clause{c}}}}})
+		lines := strings.Split(strings.TrimSpace(text.String()), "\n")
+		fmt.Fprintf(&b, "- `%s`\n", strings.TrimSpace(lines[len(lines)-2]))
+	}
+	return b.String()
 }
 
 // setHover shows a set: where it is declared, its doc comment, and its
@@ -324,7 +355,7 @@ func (s *Server) ruleHover(a *analysis, r *lang.Rule) string {
 		line("methods", "every method")
 	default:
 		m := code(rule.Methods)
-		if r.Block == nil || !hasClause(r, "methods") {
+		if (r.Block == nil || !hasClause(r, "methods")) && (rule.Bundle == nil || !hasBundleClause(rule.Bundle, "methods")) {
 			m += " (the default: what any page can send)"
 		}
 		line("methods", m)
@@ -351,6 +382,11 @@ func (s *Server) ruleHover(a *analysis, r *lang.Rule) string {
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// hasBundleClause reports whether a bundle has a list clause kw.
+func hasBundleClause(b *lang.Bundle, kw string) bool {
+	return hasClause(&lang.Rule{Block: b.Block}, kw)
 }
 
 func hasClause(r *lang.Rule, kw string) bool {

@@ -101,6 +101,7 @@ type scope struct {
 	name    string // the file's name in positions
 	src     []byte
 	sets    map[string]*lang.SetDecl
+	bundles map[string]*lang.Bundle
 	imports map[string]*module
 }
 
@@ -121,11 +122,16 @@ func newIndex(f *lang.File, imp lang.Importer) *index {
 }
 
 func newScope(f *lang.File, name string, src []byte, imp lang.Importer, loading []string) *scope {
-	s := &scope{file: f, name: name, src: src, sets: map[string]*lang.SetDecl{}, imports: map[string]*module{}}
+	s := &scope{file: f, name: name, src: src, sets: map[string]*lang.SetDecl{}, bundles: map[string]*lang.Bundle{}, imports: map[string]*module{}}
 	for _, d := range f.Decls {
-		if sd, ok := d.(*lang.SetDecl); ok {
-			if _, dup := s.sets[sd.Name.Name]; !dup {
-				s.sets[sd.Name.Name] = sd
+		switch d := d.(type) {
+		case *lang.SetDecl:
+			if _, dup := s.sets[d.Name.Name]; !dup {
+				s.sets[d.Name.Name] = d
+			}
+		case *lang.Bundle:
+			if _, dup := s.bundles[d.Name.Name]; !dup {
+				s.bundles[d.Name.Name] = d
 			}
 		}
 	}
@@ -168,6 +174,22 @@ func (s *scope) lookup(module, name string) (*lang.SetDecl, *scope) {
 	}
 	if sd := s.sets[name]; sd != nil {
 		return sd, s
+	}
+	return nil, nil
+}
+
+// lookupBundle returns the bundle a reference names, seen from scope s, and
+// the scope it is declared in.
+func (s *scope) lookupBundle(module, name string) (*lang.Bundle, *scope) {
+	if module != "" {
+		m := s.imports[module]
+		if m == nil || m.scope == nil {
+			return nil, nil
+		}
+		s = m.scope
+	}
+	if b := s.bundles[name]; b != nil {
+		return b, s
 	}
 	return nil, nil
 }

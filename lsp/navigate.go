@@ -16,8 +16,31 @@ import (
 // yet; a reusable grant bundle would be one more kind here.
 type target struct {
 	set    *lang.SetDecl // a set, declared in scope
+	bundle *lang.Bundle  // or a bundle, declared in scope
 	scope  *scope
 	module *module // an imported module
+}
+
+// name returns the name of the set or bundle a target is, or nil.
+func (t *target) name() *lang.Ident {
+	switch {
+	case t.set != nil:
+		return t.set.Name
+	case t.bundle != nil:
+		return t.bundle.Name
+	}
+	return nil
+}
+
+// decl returns the declaration a target is, or nil.
+func (t *target) decl() lang.Node {
+	switch {
+	case t.set != nil:
+		return t.set
+	case t.bundle != nil:
+		return t.bundle
+	}
+	return nil
 }
 
 // targetAt returns what the node path at offset off names, or nil.
@@ -33,6 +56,14 @@ func targetAt(ix *index, path []lang.Node, off int) *target {
 			}
 			return nil
 		}
+		if len(path) > 2 {
+			if _, ok := path[len(path)-3].(*lang.GrantsClause); ok {
+				if b, sc := ix.scope.lookupBundle(n.Module, n.Name); b != nil {
+					return &target{bundle: b, scope: sc}
+				}
+				return nil
+			}
+		}
 		if sd, sc := ix.scope.lookup(n.Module, n.Name); sd != nil {
 			return &target{set: sd, scope: sc}
 		}
@@ -41,6 +72,8 @@ func targetAt(ix *index, path []lang.Node, off int) *target {
 			switch p := path[len(path)-2].(type) {
 			case *lang.SetDecl:
 				return &target{set: p, scope: ix.scope}
+			case *lang.Bundle:
+				return &target{bundle: p, scope: ix.scope}
 			case *lang.Import:
 				return &target{module: ix.scope.imports[p.Name()]}
 			}
@@ -59,15 +92,16 @@ func targetAt(ix *index, path []lang.Node, off int) *target {
 
 // location returns where a target is declared.
 func (s *Server) location(d *document, t *target) (protocol.Location, bool) {
+	name := t.name()
 	switch {
-	case t.set != nil && t.scope.name == d.name:
-		return protocol.Location{URI: d.uri, Range: d.rangeOf(s.enc, t.set.Name.Pos.Offset, t.set.Name.EndPos.Offset)}, true
-	case t.set != nil:
+	case name != nil && t.scope.name == d.name:
+		return protocol.Location{URI: d.uri, Range: d.rangeOf(s.enc, name.Pos.Offset, name.EndPos.Offset)}, true
+	case name != nil:
 		uri, md := s.moduleURI(t.scope.name), s.moduleDocument(t.scope.name)
 		if uri == "" || md == nil {
 			return protocol.Location{}, false
 		}
-		return protocol.Location{URI: uri, Range: md.rangeOf(s.enc, t.set.Name.Pos.Offset, t.set.Name.EndPos.Offset)}, true
+		return protocol.Location{URI: uri, Range: md.rangeOf(s.enc, name.Pos.Offset, name.EndPos.Offset)}, true
 	case t.module != nil && t.module.filename != "":
 		uri := s.moduleURI(t.module.filename)
 		return protocol.Location{URI: uri}, uri != ""
@@ -121,10 +155,10 @@ func (s *Server) references(_ context.Context, params json.RawMessage) (any, err
 		return nil, err
 	}
 	t := targetAt(a.index, pathAt(a.file, off), off)
-	if t == nil || t.set == nil {
+	if t == nil || t.decl() == nil {
 		return nil, nil
 	}
-	want := declKey{t.scope.name, t.set.Pos.Offset}
+	want := declKey{t.scope.name, t.decl().Start().Offset}
 	out := []protocol.Location{}
 	if p.Context.IncludeDeclaration {
 		if loc, ok := s.location(d, t); ok {
@@ -147,7 +181,11 @@ func (s *Server) references(_ context.Context, params json.RawMessage) (any, err
 			continue
 		}
 		for _, r := range oa.index.refs() {
-			if sd, sc := oa.index.scope.lookup(r.Module, r.Name); sd != nil && (declKey{sc.name, sd.Pos.Offset}) == want {
+			if sd, sc := oa.index.scope.lookup(r.Module, r.Name); sd != nil && (declKey{sc.name, sd.Pos.Offset}) == want ||
+				t.bundle != nil && func() bool {
+					b, bsc := oa.index.scope.lookupBundle(r.Module, r.Name)
+					return b != nil && (declKey{bsc.name, b.Pos.Offset}) == want
+				}() {
 				out = append(out, protocol.Location{URI: o.uri, Range: o.rangeOf(s.enc, r.Pos.Offset, r.EndPos.Offset)})
 			}
 		}
@@ -164,6 +202,8 @@ func symbolOf(n lang.Node) (name, detail string, kind int, sel lang.Node, ok boo
 		return n.Path.Value, "import " + n.Name(), protocol.SymbolModule, n.Path, true
 	case *lang.SetDecl:
 		return n.Name.Name, n.Kind, protocol.SymbolConstant, n.Name, true
+	case *lang.Bundle:
+		return n.Name.Name, "grants", protocol.SymbolStruct, n.Name, true
 	case *lang.Policy:
 		return n.Name.Name, "policy", protocol.SymbolNamespace, n.Name, true
 	case *lang.Profile:
@@ -285,6 +325,8 @@ func (t *target) String() string {
 	switch {
 	case t.set != nil:
 		return fmt.Sprintf("set %s in %s", t.set.Name.Name, t.scope.name)
+	case t.bundle != nil:
+		return fmt.Sprintf("bundle %s in %s", t.bundle.Name.Name, t.scope.name)
 	case t.module != nil:
 		return "module " + t.module.imp.Path.Value
 	}

@@ -195,7 +195,7 @@ func TestSession(t *testing.T) {
 	for _, it := range list.Items {
 		labels = append(labels, it.Label)
 	}
-	if diff := cmp.Diff([]string{"paths", "expose", "max-age", "private-network", "preflight-status"}, labels); diff != "" {
+	if diff := cmp.Diff([]string{"paths", "expose", "max-age", "private-network", "preflight-status", "grants"}, labels); diff != "" {
 		t.Errorf("completion in the rule (-want +got):\n%s", diff)
 	}
 

@@ -131,6 +131,8 @@ var keywordDocs = map[string]keywordDoc{
 	"policy@Policy":                 {heading: "Policies"},
 	"profile@Profile":               {heading: "Profiles"},
 	"dev-profiles@DevProfiles":      {heading: "Profiles", prefix: "`dev-profiles` says"},
+	"grants@Bundle":                 {heading: "Bundles", prefix: "A **bundle**"},
+	"grants@GrantsClause":           {heading: "Bundles", prefix: "A **bundle**"},
 	"allow@Rule":                    {heading: "Semantics", prefix: "**Allowed**"},
 	"deny@Rule":                     {heading: "Semantics", prefix: "**Allowed**"},
 	"paths@ListClause":              {heading: "Clauses", prefix: "**Paths**"},

@@ -30,30 +30,63 @@ func Markdown() (string, error) {
 		short := strings.TrimPrefix(name, "std/")
 		b.WriteString("| name | kind | values | meaning |\n|---|---|---|---|\n")
 		for _, d := range f.Decls {
-			sd, ok := d.(*lang.SetDecl)
-			if !ok {
+			var name *lang.Ident
+			var kind, values string
+			switch d := d.(type) {
+			case *lang.SetDecl:
+				name, kind, values = d.Name, d.Kind, valuesText(d.Values, short)
+			case *lang.Bundle:
+				name, kind, values = d.Name, "grants", clausesText(d.Block, short)
+			default:
 				continue
 			}
-			var values []string
-			for _, v := range sd.Values {
-				switch {
-				case v.Literal != nil:
-					values = append(values, "`\""+v.Literal.Value+"\"`")
-				case v.Ref != nil:
-					values = append(values, "`"+short+"."+v.Ref.String()+"`")
-				default:
-					values = append(values, "`"+v.Keyword+"`")
-				}
-			}
-			doc := docAbove(f, sd.Pos.Line)
+			doc := docAbove(f, d.Start().Line)
 			if doc == "" {
-				return "", fmt.Errorf("%s: %s has no doc comment", sd.Pos, sd.Name.Name)
+				return "", fmt.Errorf("%s: %s has no doc comment", d.Start(), name.Name)
 			}
-			fmt.Fprintf(&b, "| `%s.%s` | %s | %s | %s |\n", short, sd.Name.Name, sd.Kind, strings.Join(values, ", "), doc)
+			fmt.Fprintf(&b, "| `%s.%s` | %s | %s | %s |\n", short, name.Name, kind, values, doc)
 		}
 		b.WriteString("\n")
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// valuesText writes a list of values as a table cell, references
+// prefixed with the module's name as an importer writes them.
+func valuesText(vals []*lang.Value, module string) string {
+	var out []string
+	for _, v := range vals {
+		switch {
+		case v.Literal != nil:
+			out = append(out, "`\""+v.Literal.Value+"\"`")
+		case v.Ref != nil && v.Ref.Module != "":
+			out = append(out, "`"+v.Ref.String()+"`")
+		case v.Ref != nil:
+			out = append(out, "`"+module+"."+v.Ref.String()+"`")
+		default:
+			out = append(out, "`"+v.Keyword+"`")
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// clausesText writes a bundle's clauses as a table cell, one after the
+// other.
+func clausesText(b *lang.Block, module string) string {
+	var out []string
+	for _, c := range b.Clauses {
+		switch c := c.(type) {
+		case *lang.ListClause:
+			out = append(out, c.Keyword+" "+valuesText(c.Values, module))
+		case *lang.FlagClause:
+			out = append(out, c.Keyword)
+		case *lang.MaxAgeClause:
+			out = append(out, "max-age "+c.Duration.Text)
+		case *lang.StatusClause:
+			out = append(out, "preflight-status "+c.Status.Text)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // docAbove returns the text of the comment lines that end on the line

@@ -1,7 +1,7 @@
 // Package stdlib embeds the standard library of the .cors language: modules
-// of named sets that policies import as "std/NAME" (std/dev, std/headers,
-// std/expose, std/methods), written in the language itself, in this
-// directory, and reviewed once for everyone.
+// of named sets and grant bundles that policies import as "std/NAME"
+// (std/dev, std/headers, std/expose, std/methods, std/presets), written in
+// the language itself, in this directory, and reviewed once for everyone.
 package stdlib
 
 //go:generate go run ./internal/specgen ../SPEC.md

@@ -71,7 +71,8 @@ func TestModules(t *testing.T) {
 }
 
 // TestEveryNameUsable compiles a policy that uses every set of every
-// module where a set of its kind belongs, inside a dev profile.
+// module where a set of its kind belongs, and every bundle in a rule of its
+// own, inside a dev profile.
 func TestEveryNameUsable(t *testing.T) {
 	var src strings.Builder
 	src.WriteString("cors 1\n\n")
@@ -87,6 +88,10 @@ func TestEveryNameUsable(t *testing.T) {
 		}
 		short := strings.TrimPrefix(name, stdlib.Prefix)
 		for _, d := range f.Decls {
+			if b, ok := d.(*lang.Bundle); ok {
+				fmt.Fprintf(&src, "        allow \"https://a.example\" {\n            grants %s.%s\n        }\n", short, b.Name.Name)
+				continue
+			}
 			sd := d.(*lang.SetDecl)
 			ref := short + "." + sd.Name.Name
 			switch sd.Kind {

@@ -43,7 +43,7 @@ func TestCodes(t *testing.T) {
 		}
 		seen[c.Code] = true
 	}
-	for _, want := range []string{"L001", "L008", "C001", "C014", "S101", "U207", "R305", "X001", "X002"} {
+	for _, want := range []string{"L001", "L008", "C001", "C014", "E001", "S101", "U207", "R305", "X001", "X002"} {
 		if !seen[want] {
 			t.Errorf("no %s among %v", want, codes)
 		}
