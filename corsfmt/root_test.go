@@ -3,7 +3,9 @@
 package main
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -44,26 +46,30 @@ func TestSubcommandsImportRule(t *testing.T) {
 					flags = []string{"-root", root}
 				}
 				for _, cmd := range []struct {
-					args  []string
-					stdin string
-					ok    string // in the output of a policy that compiles
+					args    []string
+					stdin   string
+					ok      string // in the output of a policy that compiles
+					errCode int    // the exit status of one that does not
 				}{
-					{[]string{"lint"}, "", ""},
-					{[]string{"eval"}, partnerRequest, "Access-Control-Allow-Origin: " + importcases.Origin},
-					{[]string{"test"}, "", "1 passed, 0 failed"},
+					{[]string{"lint"}, "", "", 1},
+					{[]string{"eval"}, partnerRequest, "Access-Control-Allow-Origin: " + importcases.Origin, 1},
+					{[]string{"test"}, "", "1 passed, 0 failed", 1},
+					{[]string{"export", "-format", "nginx"}, "", "map", 1},
+					{[]string{"query", "-origin", importcases.Origin}, "", "", 2},
+					{[]string{"diff", filepath.Join(svc, "api.cors")}, "", "", 2},
 				} {
 					file := filepath.Join(svc, "api.cors")
 					if cmd.args[0] == "test" {
 						file = filepath.Join(svc, "api.fixtures")
 					}
-					args := append(append(cmd.args, flags...), file)
+					args := append(append(append([]string{cmd.args[0]}, flags...), cmd.args[1:]...), file)
 					code, stdout, stderr := runIn(t.TempDir(), args, cmd.stdin)
 					out := stdout + stderr
 					switch {
 					case c.Err == "" && (code != 0 || !strings.Contains(out, cmd.ok)):
 						t.Errorf("%s, %v: exit %d, want 0 and %q:\n%s", from, args, code, cmd.ok, out)
-					case c.Err != "" && (code != 1 || !strings.Contains(out, "cannot import \""+c.Import+"\": ") || !strings.Contains(out, c.Err)):
-						t.Errorf("%s, %v: exit %d, want 1 and an error at the import saying %q:\n%s", from, args, code, c.Err, out)
+					case c.Err != "" && (code != cmd.errCode || !strings.Contains(out, "cannot import \""+c.Import+"\": ") || !strings.Contains(out, c.Err)):
+						t.Errorf("%s, %v: exit %d, want %d and an error at the import saying %q:\n%s", from, args, code, cmd.errCode, c.Err, out)
 					case strings.Contains(out, importcases.Secret) || strings.Contains(out, "root:x"):
 						t.Errorf("%s, %v: the output quotes a file that is not a policy:\n%s", from, args, out)
 					}
@@ -138,5 +144,50 @@ func TestCompletionSkipsEndlessFiles(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("completing -policy blocked on a named pipe for 10 s")
+	}
+}
+
+// TestDiffRevisionImportRule checks that a policy read as REV:PATH imports
+// from the revision by the same rule as a file: inside the policy's
+// directory, or -root, and only .cors files.
+func TestDiffRevisionImportRule(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	dir := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	module := "cors 1\n\norigins all = \"" + importcases.Origin + "\"\n"
+	writeFiles(t, dir, map[string]string{
+		"shared/partners.cors": module,
+		"notes.txt":            importcases.Secret + "\n",
+		"svc/up.cors":          "cors 1\n\nimport \"../shared/partners.cors\" as m\n\npolicy api {\n    allow m.all\n}\n",
+		"svc/txt.cors":         "cors 1\n\nimport \"../notes.txt\" as m\n\npolicy api {\n    allow m.all\n}\n",
+	})
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "first")
+	t.Chdir(dir)
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"diff", "HEAD:svc/up.cors", "svc/up.cors"}, 2, "leads out of the import root"},
+		{[]string{"diff", "-root", ".", "HEAD:svc/up.cors", "svc/up.cors"}, 0, ""},
+		{[]string{"diff", "-root", "./svc", "HEAD:./svc/up.cors", "svc/up.cors"}, 2, "leads out of the import root"},
+		{[]string{"diff", "-root", ".", "HEAD:svc/txt.cors", "svc/txt.cors"}, 2, "a module is a .cors file"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(tt.args, strings.NewReader(""), &stdout, &stderr)
+		out := stdout.String() + stderr.String()
+		if code != tt.code || !strings.Contains(out, tt.want) || strings.Contains(out, importcases.Secret) {
+			t.Errorf("%v: exit %d, want %d and %q:\n%s", tt.args, code, tt.code, tt.want, out)
+		}
 	}
 }
