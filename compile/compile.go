@@ -3,15 +3,11 @@ package compile
 import (
 	"cmp"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/corspolicy/cors/lang"
-	"github.com/corspolicy/cors/stdlib"
 )
 
 // Program is a compiled .cors file: its policies, each lowered to a Table
@@ -484,47 +480,4 @@ func boolCompare(a, b bool) int {
 		return 1
 	}
 	return -1
-}
-
-// LoadFile reads and compiles the policy file at path. Relative imports
-// are served from the file's directory tree, and std/ modules from the
-// standard library, unless opts names an importer.
-func LoadFile(path string, opts Options) (*Program, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if opts.Importer == nil {
-		opts.Importer = stdlib.Importer{Next: lang.FSImporter{FS: os.DirFS(filepath.Dir(path))}}
-		// The importer resolves from names relative to that directory.
-		return compileAs(filepath.Base(path), path, src, opts)
-	}
-	return CompileSource(path, src, opts)
-}
-
-// LoadFS reads and compiles the policy file name of fsys, such as an
-// embed.FS: relative imports are served from fsys too.
-func LoadFS(fsys fs.FS, name string, opts Options) (*Program, error) {
-	src, err := fs.ReadFile(fsys, name)
-	if err != nil {
-		return nil, err
-	}
-	if opts.Importer == nil {
-		opts.Importer = stdlib.Importer{Next: lang.FSImporter{FS: fsys}}
-	}
-	return CompileSource(name, src, opts)
-}
-
-// compileAs compiles src under the name imports are resolved from, and
-// reports positions under display, the path the caller knows.
-func compileAs(name, display string, src []byte, opts Options) (*Program, error) {
-	prog, err := CompileSource(name, src, opts)
-	if list, ok := err.(lang.ErrorList); ok {
-		for _, e := range list {
-			if e.Pos.Filename == name {
-				e.Pos.Filename, e.End.Filename = display, display
-			}
-		}
-	}
-	return prog, err
 }

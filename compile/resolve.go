@@ -23,6 +23,11 @@ type Options struct {
 	// AllProfiles includes the rules of every profile block, for tools
 	// that look at a policy as written (the lint) rather than serve it.
 	AllProfiles bool
+	// Root is the directory every relative import must stay inside, for
+	// LoadFile, LoadFS and a Loader: "" means the policy file's own
+	// directory. A caller names a wider one, such as the repository's
+	// policy directory, for policies that import "../shared/x.cors".
+	Root string
 }
 
 // scope is what the names of one file refer to: its sets, its bundles and
@@ -215,6 +220,12 @@ func (c *compiler) load(from string, imp *lang.Import) *scope {
 	}
 	if s, ok := c.modules[filename]; ok {
 		return s
+	}
+	if !lang.HasVersionLine(src) {
+		// It may be any file the path reaches: say what it is not, and
+		// quote none of it.
+		c.errorf(imp.Path.Pos, imp.Path.EndPos, CodeImport, "cannot import %q: %v", imp.Path.Value, errNotModule)
+		return nil
 	}
 	if slices.Contains(c.loading, filename) {
 		c.errorf(imp.Path.Pos, imp.Path.EndPos, CodeCycle, "import cycle: %s imports itself through %s",

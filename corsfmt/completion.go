@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -246,7 +245,9 @@ func flagValues(flagName string, words []string) []string {
 		if !strings.HasSuffix(w, ".cors") {
 			continue
 		}
-		src, err := os.ReadFile(w)
+		// Read as every subcommand reads: a word naming a named pipe or
+		// /dev/zero must not hang the shell.
+		src, _, err := lang.ReadFile(w)
 		if err != nil {
 			continue
 		}

@@ -11,12 +11,13 @@ import (
 	"path"
 	"strings"
 
+	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/diff"
 	"github.com/corspolicy/cors/lang"
 	"github.com/corspolicy/cors/stdlib"
 )
 
-const diffUsage = `usage: corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
+const diffUsage = `usage: corsfmt diff [-policy NAME] [-profile P] [-root DIR] [-json | -markdown] [-fail-on widen|change] OLD NEW
 
 Diff compares two policy files by what they answer, not by their text: it
 prints every change in the requests they allow and in the headers they
@@ -27,8 +28,10 @@ reordered, reformatted or renamed policy shows no change.
 
 OLD and NEW are files, or REV:PATH, read with git show, so that
 "corsfmt diff HEAD~1:api.cors api.cors" needs no checkout of the old tree;
-a relative import of REV:PATH is read from REV too. Without -profile every
-build either file has is compared: without a profile, and for each profile.
+a relative import of REV:PATH is read from REV too. Imports stay inside
+each policy's directory, or inside -root (for REV:PATH, a path in REV
+written as PATH is). Without -profile every build either file has is
+compared: without a profile, and for each profile.
 
 Exit status: 1 when -fail-on finds what it names (widen: anything allowed
 or granted that was not; change: any change), 2 on an error, 0 otherwise.
@@ -44,6 +47,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	asJSON := fset.Bool("json", false, "print the changes as JSON")
 	markdown := fset.Bool("markdown", false, "print a summary for a pull-request comment")
 	failOn := fset.String("fail-on", "", "exit 1 on a widening (widen) or on any change (change)")
+	root := rootFlag(fset)
 	if status, ok := parseFlags(fset, args); !ok {
 		return status
 	}
@@ -63,11 +67,12 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var inputs [2]diff.Input
 	for i, arg := range fset.Args() {
-		in, err := readPolicy(arg)
+		in, release, err := readPolicy(arg, *root)
 		if err != nil {
 			fmt.Fprintln(stderr, "corsfmt diff:", err)
 			return 2
 		}
+		defer release()
 		inputs[i] = in
 	}
 	cs, err := diff.Files(inputs[0], inputs[1], diff.Options{Policy: *policy, Profile: *profile, AllBuilds: !profileSet})
@@ -94,30 +99,37 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// readPolicy reads a policy named on the command line: a file, or, when no
-// file has that name, REV:PATH through git show.
-func readPolicy(arg string) (diff.Input, error) {
+// readPolicy reads a policy named on the command line, and returns it with
+// the function that releases its importer: a file, read and imported from
+// as every subcommand does (compile.Loader), or, when no file has that
+// name, REV:PATH through git show, imported from by the same rule inside
+// REV.
+func readPolicy(arg, root string) (diff.Input, func(), error) {
 	if _, err := os.Stat(arg); err == nil {
-		f, err := os.Open(arg)
+		l, err := compile.NewLoader(arg, compile.Options{Root: root})
 		if err != nil {
-			return diff.Input{}, err
+			return diff.Input{}, nil, err
 		}
-		defer f.Close()
-		src, err := readAll(arg, f)
+		src, err := l.ReadPolicy()
 		if err != nil {
-			return diff.Input{}, err
+			l.Close()
+			return diff.Input{}, nil, err
 		}
-		return diff.Input{Name: arg, Src: src, Importer: stdlib.Importer{Next: rootedImporter{lang.FSImporter{FS: fsFor(arg)}}}}, nil
+		return diff.Input{Name: arg, Src: src, Importer: l}, func() { l.Close() }, nil
 	}
 	rev, file, ok := strings.Cut(arg, ":")
 	if !ok || rev == "" || file == "" {
-		return diff.Input{}, fmt.Errorf("%s: no such file, and not REV:PATH", arg)
+		return diff.Input{}, nil, fmt.Errorf("%s: no such file, and not REV:PATH", arg)
+	}
+	imp, err := newGitImporter(rev, file, root)
+	if err != nil {
+		return diff.Input{}, nil, err
 	}
 	src, err := gitShow(rev, file)
 	if err != nil {
-		return diff.Input{}, err
+		return diff.Input{}, nil, err
 	}
-	return diff.Input{Name: arg, Src: src, Importer: stdlib.Importer{Next: gitImporter{rev}}}, nil
+	return diff.Input{Name: arg, Src: src, Importer: stdlib.Importer{Next: imp}}, func() {}, nil
 }
 
 // gitShow returns the content of file at revision rev, as git show
@@ -158,21 +170,61 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 }
 
 // gitImporter serves the relative imports of a policy read as REV:PATH
-// from the same revision.
-type gitImporter struct{ rev string }
+// from the same revision, by the rule of lang.ImportFile: ./ or ../, a
+// .cors file, inside the root, the policy's directory in REV or -root.
+type gitImporter struct {
+	rev  string
+	root string // as git show takes a path: from the top of the tree, or ./ or ../ from the working directory
+}
+
+// newGitImporter returns the importer of the policy file at REV:file, with
+// the root named, or the file's directory.
+func newGitImporter(rev, file, root string) (gitImporter, error) {
+	fromCwd := func(p string) bool { return strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") }
+	if root == "" {
+		root = path.Dir(file)
+		if fromCwd(file) && !fromCwd(root) {
+			root = "./" + root
+		}
+	}
+	if fromCwd(root) != fromCwd(file) {
+		return gitImporter{}, fmt.Errorf("%s:%s: -root %s and the policy must both be written from the top of the tree, or both from the working directory", rev, file, root)
+	}
+	if _, err := relativeToGitRoot(root, file); err != nil {
+		return gitImporter{}, fmt.Errorf("%s:%s: %w", rev, file, err)
+	}
+	return gitImporter{rev: rev, root: root}, nil
+}
+
+// relativeToGitRoot returns the name of file inside root, both paths as
+// git show takes them.
+func relativeToGitRoot(root, file string) (string, error) {
+	r, f := path.Clean(root), path.Clean(file)
+	switch {
+	case r == ".":
+		if f == ".." || strings.HasPrefix(f, "../") {
+			break
+		}
+		return f, nil
+	case strings.HasPrefix(f, r+"/"):
+		return strings.TrimPrefix(f, r+"/"), nil
+	}
+	return "", fmt.Errorf("the policy file is not inside the import root %s", root)
+}
 
 func (g gitImporter) Import(from, importPath string) (string, []byte, error) {
-	if !strings.HasPrefix(importPath, "./") && !strings.HasPrefix(importPath, "../") {
-		return "", nil, fmt.Errorf("%w %q: a file import starts with ./ or ../", lang.ErrUnknownModule, importPath)
-	}
 	_, file, _ := strings.Cut(from, ":")
-	name := path.Join(path.Dir(file), importPath)
-	fromCwd := strings.HasPrefix(file, "./") || strings.HasPrefix(file, "../")
-	switch {
-	case fromCwd && !strings.HasPrefix(name, "../"):
+	fromRel, err := relativeToGitRoot(g.root, file)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w %q: %v", lang.ErrUnknownModule, importPath, err)
+	}
+	rel, err := lang.ImportFile(fromRel, importPath)
+	if err != nil {
+		return "", nil, err
+	}
+	name := path.Join(g.root, rel)
+	if strings.HasPrefix(g.root, "./") && !strings.HasPrefix(name, "../") {
 		name = "./" + name
-	case !fromCwd && (name == ".." || strings.HasPrefix(name, "../")):
-		return "", nil, fmt.Errorf("%w %q: it leads out of the repository", lang.ErrUnknownModule, importPath)
 	}
 	src, err := gitShow(g.rev, name)
 	if err != nil {

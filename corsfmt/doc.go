@@ -9,9 +9,10 @@
 // one statement a line, every comment kept next to what it was written
 // beside. It never changes what a policy means: corsfmt parses its own
 // output again and refuses to use it if its tree or comments differ from
-// the input's. With -w, the new content goes to a temporary file in the same
-// directory, which then replaces the original, so that a reader never sees a
-// half-written policy.
+// the input's. With -w, a file is written in place, as gofmt writes it, so
+// that it keeps its inode, hard links, mode bits and owner; a file whose mode
+// does not let you write it, or that changed since corsfmt read it, is not
+// written.
 //
 // The first argument selects a subcommand; any other first argument is a
 // flag or a path for the formatter. Each section below is what
@@ -21,12 +22,12 @@
 // Usage:
 //
 //	corsfmt [flags] [path ...]
-//	corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
-//	corsfmt export -format nginx [-policy NAME] [-profile P] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
-//	corsfmt lint [-json] [-profile P] [-strict] [path ...]
-//	corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
-//	corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
-//	corsfmt query [-policy NAME] [-profile P] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
+//	corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] [-json] FILE.cors
+//	corsfmt export -format nginx [-policy NAME] [-profile P] [-root DIR] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
+//	corsfmt lint [-json] [-profile P] [-root DIR] [-strict] [path ...]
+//	corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
+//	corsfmt diff [-policy NAME] [-profile P] [-root DIR] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//	corsfmt query [-policy NAME] [-profile P] [-root DIR] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
 //	corsfmt probe [flags] URL
 //	corsfmt lsp
 //	corsfmt help [TOPIC]
@@ -39,8 +40,11 @@
 //
 //	Corsfmt formats .cors policies. Without a path it formats standard input.
 //	A file is formatted whatever its name; a directory is searched, recursively,
-//	for .cors and .fixtures files, leaving out names that start with a period.
-//	Without flags the formatted sources are printed to standard output.
+//	for .cors and .fixtures files, leaving out names that start with a period
+//	and not following symbolic links. Without flags the formatted sources are
+//	printed to standard output. -w writes a file in place, as gofmt does, and
+//	refuses one whose mode does not let you write it or that changed since it
+//	was read.
 //
 //	Flags:
 //	  -d	print a unified diff, from path.orig to path, for each file whose formatting differs
@@ -54,12 +58,12 @@
 //	error, 0 otherwise, even when -l lists files.
 //
 //	Subcommands, selected by the first argument (corsfmt help NAME tells more):
-//	  corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
-//	  corsfmt export -format nginx [-policy NAME] [-profile P] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
-//	  corsfmt lint [-json] [-profile P] [-strict] [path ...]
-//	  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
-//	  corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
-//	  corsfmt query [-policy NAME] [-profile P] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
+//	  corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] [-json] FILE.cors
+//	  corsfmt export -format nginx [-policy NAME] [-profile P] [-root DIR] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
+//	  corsfmt lint [-json] [-profile P] [-root DIR] [-strict] [path ...]
+//	  corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
+//	  corsfmt diff [-policy NAME] [-profile P] [-root DIR] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//	  corsfmt query [-policy NAME] [-profile P] [-root DIR] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
 //	  corsfmt probe [flags] URL
 //	  corsfmt lsp
 //	  corsfmt help [TOPIC]
@@ -68,7 +72,7 @@
 //
 // # Eval
 //
-//	usage: corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
+//	usage: corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] [-json] FILE.cors
 //
 //	Eval reads HTTP/1.1 request heads from standard input, separated by blank
 //	lines, and prints for each the status line and the headers the middleware
@@ -79,6 +83,7 @@
 //	line, kind, allowed, the failed check and its detail, the deciding rules
 //	with their positions, the status and the headers. A request head starts
 //	with its request line, as in "GET /status HTTP/1.1".
+//	Imports stay inside the policy's directory, or inside -root.
 //
 //	Flags:
 //	  -explain
@@ -89,10 +94,12 @@
 //	    	the policy to answer with; needed when the file has several
 //	  -profile string
 //	    	the profile to compile for, such as dev
+//	  -root string
+//	    	the directory imports must stay inside; by default each policy's own directory
 //
 // # Export
 //
-//	usage: corsfmt export -format nginx [-policy NAME] [-profile P] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
+//	usage: corsfmt export -format nginx [-policy NAME] [-profile P] [-root DIR] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
 //
 //	Export writes the policy as configuration for another server. With -format
 //	nginx it is a file to include in nginx's http block: a server that answers
@@ -117,31 +124,36 @@
 //	    	the policy to export; needed when the file has several
 //	  -profile string
 //	    	the profile to compile for, such as dev
+//	  -root string
+//	    	the directory imports must stay inside; by default each policy's own directory
 //	  -upstream string
 //	    	where requests other than preflights go: scheme://host[:port], no path (default "http://127.0.0.1:8080")
 //
 // # Lint
 //
-//	usage: corsfmt lint [-json] [-profile P] [-strict] [path ...]
+//	usage: corsfmt lint [-json] [-profile P] [-root DIR] [-strict] [path ...]
 //
 //	Lint prints the compile errors and lint findings of each policy, all of
 //	them, sorted: file:line:col: severity: message (CODE). A directory is
 //	searched for .cors files. Without -profile every profile block is linted;
-//	with it, the rules a build for that profile has. Exit status is 1 when
-//	any error is found (with -strict, any warning too), 2 on a usage or I/O
-//	error, 0 otherwise.
+//	with it, the rules a build for that profile has. Imports stay inside each
+//	policy's directory, or inside -root. Exit status is 1 when any error is
+//	found (with -strict, any warning too), 2 on a usage or I/O error, 0
+//	otherwise.
 //
 //	Flags:
 //	  -json
 //	    	print the findings as a JSON array
 //	  -profile string
 //	    	lint the rules of a build for this profile only
+//	  -root string
+//	    	the directory imports must stay inside; by default each policy's own directory
 //	  -strict
 //	    	exit 1 on warnings too, for a CI that holds them
 //
 // # Test
 //
-//	usage: corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+//	usage: corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
 //
 //	Test runs the fixture files (NAME.fixtures, beside NAME.cors, and
 //	NAME.LABEL.fixtures, one a build) found in the paths, or in the current
@@ -149,8 +161,9 @@
 //	what did not hold, with a diff, and the decision with its deciding rules.
 //	-cover and -mutate report once a policy, over the fixture files of all its
 //	builds: an item or a rule the builds share needs a case in one of them;
-//	-v adds a line a build. Exit status is 1 when a case fails or none ran, 2
-//	on a usage error.
+//	-v adds a line a build. Imports stay inside each policy's directory, or
+//	inside -root. Exit status is 1 when a case fails or none ran, 2 on a usage
+//	error.
 //
 //	Flags:
 //	  -cover
@@ -159,6 +172,8 @@
 //	    	print the results as a JSON array
 //	  -mutate
 //	    	change each rule once and report the changes no case notices
+//	  -root string
+//	    	the directory imports must stay inside; by default each policy's own directory
 //	  -run string
 //	    	run only the cases whose name matches this regular expression
 //	  -update
@@ -167,7 +182,7 @@
 //
 // # Diff
 //
-//	usage: corsfmt diff [-policy NAME] [-profile P] [-json | -markdown] [-fail-on widen|change] OLD NEW
+//	usage: corsfmt diff [-policy NAME] [-profile P] [-root DIR] [-json | -markdown] [-fail-on widen|change] OLD NEW
 //
 //	Diff compares two policy files by what they answer, not by their text: it
 //	prints every change in the requests they allow and in the headers they
@@ -178,8 +193,10 @@
 //
 //	OLD and NEW are files, or REV:PATH, read with git show, so that
 //	"corsfmt diff HEAD~1:api.cors api.cors" needs no checkout of the old tree;
-//	a relative import of REV:PATH is read from REV too. Without -profile every
-//	build either file has is compared: without a profile, and for each profile.
+//	a relative import of REV:PATH is read from REV too. Imports stay inside
+//	each policy's directory, or inside -root (for REV:PATH, a path in REV
+//	written as PATH is). Without -profile every build either file has is
+//	compared: without a profile, and for each profile.
 //
 //	Exit status: 1 when -fail-on finds what it names (widen: anything allowed
 //	or granted that was not; change: any change), 2 on an error, 0 otherwise.
@@ -195,10 +212,12 @@
 //	    	compare only this policy
 //	  -profile string
 //	    	compare only the build for this profile ("" for the build without one)
+//	  -root string
+//	    	the directory imports must stay inside; by default each policy's own directory
 //
 // # Query
 //
-//	usage: corsfmt query [-policy NAME] [-profile P] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
+//	usage: corsfmt query [-policy NAME] [-profile P] [-root DIR] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
 //
 //	Query answers who may do what under a policy, exactly, from its decision
 //	table: every request the flags select that the policy allows, as origins,
@@ -231,6 +250,8 @@
 //	    	the policy to ask about; needed when the file has several
 //	  -profile string
 //	    	the profile to compile for, such as dev
+//	  -root string
+//	    	the directory imports must stay inside; by default each policy's own directory
 //
 // # Probe
 //
@@ -266,6 +287,8 @@
 //	    	the profile to compile the policy for, such as dev
 //	  -rate float
 //	    	requests per second at most (default 10)
+//	  -root string
+//	    	the directory imports must stay inside; by default each policy's own directory
 //	  -sarif
 //	    	print the report as SARIF 2.1.0, for code-scanning uploads
 //	  -site origin

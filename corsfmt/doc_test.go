@@ -18,9 +18,10 @@ layout of package lang's printer: four spaces per level of indentation,
 one statement a line, every comment kept next to what it was written
 beside. It never changes what a policy means: corsfmt parses its own
 output again and refuses to use it if its tree or comments differ from
-the input's. With -w, the new content goes to a temporary file in the same
-directory, which then replaces the original, so that a reader never sees a
-half-written policy.
+the input's. With -w, a file is written in place, as gofmt writes it, so
+that it keeps its inode, hard links, mode bits and owner; a file whose mode
+does not let you write it, or that changed since corsfmt read it, is not
+written.
 
 The first argument selects a subcommand; any other first argument is a
 flag or a path for the formatter. Each section below is what

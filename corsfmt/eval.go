@@ -5,22 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/eval"
 	"github.com/corspolicy/cors/lang"
-	"github.com/corspolicy/cors/stdlib"
 )
 
-const evalUsage = `usage: corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors
+const evalUsage = `usage: corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] [-json] FILE.cors
 
 Eval reads HTTP/1.1 request heads from standard input, separated by blank
 lines, and prints for each the status line and the headers the middleware
@@ -31,6 +27,7 @@ starting with # say why, with the positions of the deciding rules. With
 line, kind, allowed, the failed check and its detail, the deciding rules
 with their positions, the status and the headers. A request head starts
 with its request line, as in "GET /status HTTP/1.1".
+Imports stay inside the policy's directory, or inside -root.
 
 Flags:
 `
@@ -42,6 +39,7 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	profile := fset.String("profile", "", "the profile to compile for, such as dev")
 	explain := fset.Bool("explain", false, "print the reasoning before each response")
 	asJSON := fset.Bool("json", false, "print each answer as one line of JSON")
+	root := rootFlag(fset)
 	if status, ok := parseFlags(fset, args); !ok {
 		return status
 	}
@@ -49,7 +47,7 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fset.Usage()
 		return 2
 	}
-	tab, err := loadPolicy(fset.Arg(0), *policy, *profile)
+	tab, err := loadPolicy(fset.Arg(0), *policy, *profile, *root)
 	if err != nil {
 		lang.PrintErrors(stderr, err)
 		return 1
@@ -158,16 +156,10 @@ func answerOf(n, line int, r *http.Request, d *eval.Decision, rec *httptest.Resp
 	return a
 }
 
-// loadPolicy compiles a file and returns the table of one of its policies.
-func loadPolicy(path, policy, profile string) (*compile.Table, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	prog, err := compile.CompileSource(path, src, compile.Options{
-		Profile:  profile,
-		Importer: stdlib.Importer{Next: rootedImporter{lang.FSImporter{FS: fsFor(path)}}},
-	})
+// loadPolicy compiles a file, with its imports inside root, and returns
+// the table of one of its policies.
+func loadPolicy(path, policy, profile, root string) (*compile.Table, error) {
+	prog, err := compile.LoadFile(path, compile.Options{Profile: profile, Root: root})
 	if err != nil {
 		return nil, err
 	}
@@ -237,23 +229,4 @@ func printExplanation(w io.Writer, r *http.Request, d *eval.Decision) {
 		}
 		fmt.Fprintln(w)
 	}
-}
-
-// fsFor returns the file system relative imports of the file at path are
-// served from: the working directory for a relative path, / for an
-// absolute one.
-func fsFor(path string) fs.FS {
-	if filepath.IsAbs(path) {
-		return os.DirFS("/")
-	}
-	return os.DirFS(".")
-}
-
-// rootedImporter serves relative imports from the file system: from the
-// working directory for a relative path, from / for an absolute one, whose
-// leading slash an fs.FS does not take.
-type rootedImporter struct{ lang.FSImporter }
-
-func (i rootedImporter) Import(from, importPath string) (string, []byte, error) {
-	return i.FSImporter.Import(strings.TrimPrefix(filepath.ToSlash(filepath.Clean(from)), "/"), importPath)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/corspolicy/cors/lang"
 )
 
-const exportUsage = `usage: corsfmt export -format nginx [-policy NAME] [-profile P] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
+const exportUsage = `usage: corsfmt export -format nginx [-policy NAME] [-profile P] [-root DIR] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors
 
 Export writes the policy as configuration for another server. With -format
 nginx it is a file to include in nginx's http block: a server that answers
@@ -52,6 +52,7 @@ func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var listen listenFlag
 	fset.Var(&listen, "listen", "a listen directive's value, such as 8081 or \"443 ssl\"; repeatable (default 8081)")
 	out := fset.String("o", "", "write the configuration to this file and the njs module beside it")
+	root := rootFlag(fset)
 	if status, ok := parseFlags(fset, args); !ok {
 		return status
 	}
@@ -67,7 +68,7 @@ func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		listen = listenFlag{"8081"}
 	}
 	path := fset.Arg(0)
-	tab, err := loadPolicy(path, *policy, *profile)
+	tab, err := loadPolicy(path, *policy, *profile, *root)
 	if err != nil {
 		lang.PrintErrors(stderr, err)
 		return 1

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -8,10 +10,14 @@ import (
 	"strings"
 )
 
-// walkFiles calls visit for every file under root whose name ends in one of
-// exts, in lexical order, leaving out names that start with a period below
-// root, and report for every directory or link that cannot be read.
-func walkFiles(root string, exts []string, visit func(path string), report func(error)) {
+// walkFiles calls visit for every regular file under root whose name ends
+// in one of exts, in lexical order, with the file's information as the
+// walk saw it, leaving out names that start with a period below root, and
+// report for every directory that cannot be read. A symbolic link is not
+// followed: it may lead out of the tree, and -w would then rewrite a file
+// nobody asked it to; each one with a name corsfmt would read is noted on
+// notes instead.
+func walkFiles(root string, exts []string, visit func(path string, walked fs.FileInfo), report func(error), notes io.Writer) {
 	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			report(err)
@@ -28,20 +34,18 @@ func walkFiles(root string, exts []string, visit func(path string), report func(
 			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
-			// WalkDir does not follow links. One to a file is a policy,
-			// read through the link; any other is not a policy.
-			info, err := os.Stat(path)
-			if err != nil {
-				report(err)
-				return nil
-			}
-			if !info.Mode().IsRegular() {
-				return nil
-			}
-		} else if !d.Type().IsRegular() {
+			fmt.Fprintf(notes, "corsfmt: %s: a symbolic link met in a directory walk is not followed; name it to process it\n", path)
+			return nil
+		}
+		if !d.Type().IsRegular() {
 			return nil // a named pipe or a device: not a policy
 		}
-		visit(path)
+		info, err := d.Info()
+		if err != nil {
+			report(err)
+			return nil
+		}
+		visit(path, info)
 		return nil
 	})
 }
@@ -54,17 +58,20 @@ var (
 )
 
 // eachFile calls visit for every path given, walking directories for files
-// with one of exts, and report for every path that cannot be read.
-func eachFile(paths, exts []string, visit func(path string), report func(error)) {
+// with one of exts, and report for every path that cannot be read. A file
+// named in paths is visited with walked nil, and followed if it is a
+// symbolic link: whoever named it chose it; a file found by a walk is
+// visited with its information as the walk saw it.
+func eachFile(paths, exts []string, visit func(path string, walked fs.FileInfo), report func(error), notes io.Writer) {
 	for _, path := range paths {
 		info, err := os.Stat(path)
 		switch {
 		case err != nil:
 			report(err)
 		case info.IsDir():
-			walkFiles(path, exts, visit, report)
+			walkFiles(path, exts, visit, report, notes)
 		default:
-			visit(path)
+			visit(path, nil)
 		}
 	}
 }

@@ -17,8 +17,8 @@ func TestHelpTopics(t *testing.T) {
 		stderrIs string
 	}{
 		{args: []string{"help"}, stdout: []string{"usage: corsfmt [flags] [path ...]", "  -version", "  corsfmt eval ", "  corsfmt completion bash|zsh|fish", "Help topics (corsfmt help TOPIC): eval, export, lint, test, diff, query, probe, lsp, help, version, completion, fmt, codes"}},
-		{args: []string{"help", "eval"}, stdout: []string{"usage: corsfmt eval [-policy NAME] [-profile P] [-explain] [-json] FILE.cors", "  -json"}},
-		{args: []string{"help", "export"}, stdout: []string{"usage: corsfmt export -format nginx [-policy NAME] [-profile P] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors", "  -format", "  -upstream"}},
+		{args: []string{"help", "eval"}, stdout: []string{"usage: corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] [-json] FILE.cors", "  -json", "  -root"}},
+		{args: []string{"help", "export"}, stdout: []string{"usage: corsfmt export -format nginx [-policy NAME] [-profile P] [-root DIR] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors", "  -format", "  -upstream"}},
 		{args: []string{"help", "E001"}, stdout: []string{"### E001 — a construct nginx cannot carry"}},
 		{args: []string{"help", "test"}, stdout: []string{"usage: corsfmt test ", "  -cover", "  -mutate"}},
 		{args: []string{"help", "fmt"}, stdout: []string{"usage: corsfmt [flags] [path ...]", "  -d\t"}},

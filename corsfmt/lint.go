@@ -4,21 +4,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 
+	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/lang"
 	"github.com/corspolicy/cors/lint"
-	"github.com/corspolicy/cors/stdlib"
 )
 
-const lintUsage = `usage: corsfmt lint [-json] [-profile P] [-strict] [path ...]
+const lintUsage = `usage: corsfmt lint [-json] [-profile P] [-root DIR] [-strict] [path ...]
 
 Lint prints the compile errors and lint findings of each policy, all of
 them, sorted: file:line:col: severity: message (CODE). A directory is
 searched for .cors files. Without -profile every profile block is linted;
-with it, the rules a build for that profile has. Exit status is 1 when
-any error is found (with -strict, any warning too), 2 on a usage or I/O
-error, 0 otherwise.
+with it, the rules a build for that profile has. Imports stay inside each
+policy's directory, or inside -root. Exit status is 1 when any error is
+found (with -strict, any warning too), 2 on a usage or I/O error, 0
+otherwise.
 
 Flags:
 `
@@ -39,6 +40,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	asJSON := fset.Bool("json", false, "print the findings as a JSON array")
 	profile := fset.String("profile", "", "lint the rules of a build for this profile only")
 	strict := fset.Bool("strict", false, "exit 1 on warnings too, for a CI that holds them")
+	root := rootFlag(fset)
 	if status, ok := parseFlags(fset, args); !ok {
 		return status
 	}
@@ -48,8 +50,17 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var findings []lint.Finding
 	status := 0
-	eachFile(paths, policyFiles, func(path string) {
-		src, err := os.ReadFile(path)
+	eachFile(paths, policyFiles, func(path string, _ fs.FileInfo) {
+		// The lint compiles the policy itself; the loader serves its
+		// imports as compile.LoadFile would.
+		loader, err := compile.NewLoader(path, compile.Options{Root: *root})
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			status = 2
+			return
+		}
+		defer loader.Close()
+		src, err := loader.ReadPolicy()
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			status = 2
@@ -60,11 +71,11 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			findings = append(findings, lint.FromErrors(err)...)
 			return
 		}
-		findings = append(findings, lint.Check(f, stdlib.Importer{Next: rootedImporter{lang.FSImporter{FS: fsFor(path)}}}, *profile)...)
+		findings = append(findings, lint.Check(f, loader, *profile)...)
 	}, func(err error) {
 		fmt.Fprintln(stderr, err)
 		status = 2
-	})
+	}, stderr)
 	lint.Sort(findings)
 	if *asJSON {
 		out := make([]jsonFinding, 0, len(findings))

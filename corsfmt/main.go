@@ -43,8 +43,11 @@ const usageHead = `usage: corsfmt [flags] [path ...]
 
 Corsfmt formats .cors policies. Without a path it formats standard input.
 A file is formatted whatever its name; a directory is searched, recursively,
-for .cors and .fixtures files, leaving out names that start with a period.
-Without flags the formatted sources are printed to standard output.
+for .cors and .fixtures files, leaving out names that start with a period
+and not following symbolic links. Without flags the formatted sources are
+printed to standard output. -w writes a file in place, as gofmt does, and
+refuses one whose mode does not let you write it or that changed since it
+was read.
 
 Flags:
 `
@@ -109,7 +112,7 @@ func runFormat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "corsfmt: cannot use -w with standard input")
 			return 2
 		}
-		src, err := readAll(stdinName, stdin)
+		src, err := lang.ReadSource(stdinName, stdin)
 		if err == nil {
 			err = f.format(stdinName, src, nil)
 		}
@@ -118,7 +121,7 @@ func runFormat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return f.exit()
 	}
-	eachFile(fset.Args(), allFiles, f.formatFile, f.report)
+	eachFile(fset.Args(), allFiles, f.formatFile, f.report, stderr)
 	return f.exit()
 }
 
@@ -147,29 +150,24 @@ func (f *formatter) exit() int {
 	return f.status
 }
 
-// formatFile formats the file at path, reporting any error.
-func (f *formatter) formatFile(path string) {
-	if err := f.formatPath(path); err != nil {
+// formatFile formats the file at path, reporting any error. walked is the
+// file's information as a directory walk saw it, nil for a file named on
+// the command line.
+func (f *formatter) formatFile(path string, walked fs.FileInfo) {
+	if err := f.formatPath(path, walked); err != nil {
 		f.report(err)
 	}
 }
 
-func (f *formatter) formatPath(path string) error {
-	file, err := os.Open(path)
+func (f *formatter) formatPath(path string, walked fs.FileInfo) error {
+	src, info, err := lang.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	defer file.Close()
-	info, err := file.Stat()
-	if err != nil {
-		return err
-	}
-	if info.IsDir() {
-		return fmt.Errorf("%s: is a directory", path)
-	}
-	src, err := readAll(path, file)
-	if err != nil {
-		return err
+	if walked != nil && !os.SameFile(walked, info) {
+		// Replaced, by a link perhaps, since the walk saw it: what was
+		// read is not the file the walk found.
+		return fmt.Errorf("%s: not read: it was replaced while corsfmt walked its directory", path)
 	}
 	return f.format(path, src, info)
 }
@@ -191,7 +189,7 @@ func (f *formatter) format(name string, src []byte, info fs.FileInfo) error {
 			fmt.Fprintln(f.stdout, name)
 		}
 		if f.write {
-			if err := writeFile(name, out, info.Mode().Perm()); err != nil {
+			if err := writeFile(name, src, info, out); err != nil {
 				return err
 			}
 		}
@@ -204,64 +202,6 @@ func (f *formatter) format(name string, src []byte, info fs.FileInfo) error {
 		f.stdout.Write(out)
 	}
 	return nil
-}
-
-// readAll reads the source called name from r, refusing one larger than
-// lang.MaxFileSize without reading more than one byte past the limit.
-func readAll(name string, r io.Reader) ([]byte, error) {
-	src, err := io.ReadAll(io.LimitReader(r, lang.MaxFileSize+1))
-	if err != nil {
-		if _, ok := err.(*fs.PathError); ok {
-			return nil, err // it names the file already
-		}
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(src) > lang.MaxFileSize {
-		return nil, fmt.Errorf("%s: file is larger than the limit of %d bytes", name, lang.MaxFileSize)
-	}
-	return src, nil
-}
-
-// writeFile replaces the content of the file called name with data,
-// atomically: it writes a temporary file in the same directory, with the
-// permission bits perm, and renames it over the original. If name is a
-// symbolic link, the file it points to is replaced and the link kept.
-func writeFile(name string, data []byte, perm fs.FileMode) (err error) {
-	defer func() {
-		if err != nil {
-			err = fmt.Errorf("%s: not written: %w", name, err)
-		}
-	}()
-	target, err := filepath.EvalSymlinks(name)
-	if err != nil {
-		return err
-	}
-	// A name that starts with a period, so that a corsfmt run over the
-	// same directory at the same time does not take it for a policy.
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	err = os.Rename(tmp.Name(), target)
-	return err
 }
 
 // A stickyWriter writes to w until a write fails, then keeps the error and

@@ -46,6 +46,7 @@ func runProbe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fset.Float64Var(&cfg.Rate, "rate", probe.DefaultRate, "requests per second at most")
 	fset.DurationVar(&cfg.Timeout, "timeout", probe.DefaultTimeout, "for each request, connection and answer included")
 	fset.Var(&methods, "methods", "`methods` besides GET and HEAD that actual requests may use, comma-separated")
+	root := rootFlag(fset)
 	if status, ok := parseFlags(fset, args); !ok {
 		return status
 	}
@@ -59,7 +60,7 @@ func runProbe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cfg.URL, cfg.Paths, cfg.Methods = fset.Arg(0), paths, methods
 	if *policyFile != "" {
-		tab, err := loadPolicy(*policyFile, *policyName, *profile)
+		tab, err := loadPolicy(*policyFile, *policyName, *profile, *root)
 		if err != nil {
 			lang.PrintErrors(stderr, err)
 			return 2

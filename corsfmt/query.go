@@ -8,7 +8,7 @@ import (
 	"github.com/corspolicy/cors/query"
 )
 
-const queryUsage = `usage: corsfmt query [-policy NAME] [-profile P] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
+const queryUsage = `usage: corsfmt query [-policy NAME] [-profile P] [-root DIR] [-json] [-credentials] [-origin URL] [-path PATH] [-method M] [-header NAME] FILE.cors
 
 Query answers who may do what under a policy, exactly, from its decision
 table: every request the flags select that the policy allows, as origins,
@@ -39,6 +39,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fset.StringVar(&q.Path, "path", "", "ask about requests for this path")
 	fset.StringVar(&q.Method, "method", "", "ask about requests with this method")
 	fset.StringVar(&q.Header, "header", "", "ask about preflights asking for this request header")
+	root := rootFlag(fset)
 	if status, ok := parseFlags(fset, args); !ok {
 		return status
 	}
@@ -50,7 +51,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "corsfmt query: -credentials asks about actual requests, -header about preflights: use one")
 		return 2
 	}
-	tab, err := loadPolicy(fset.Arg(0), *policy, *profile)
+	tab, err := loadPolicy(fset.Arg(0), *policy, *profile, *root)
 	if err != nil {
 		lang.PrintErrors(stderr, err)
 		return 2

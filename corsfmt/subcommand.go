@@ -120,3 +120,8 @@ func usageOf(run command) string {
 	fset.Usage()
 	return b.String()
 }
+
+// rootFlag defines the -root flag of a subcommand that compiles policies.
+func rootFlag(fset *flag.FlagSet) *string {
+	return fset.String("root", "", "the directory imports must stay inside; by default each policy's own directory")
+}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"slices"
@@ -13,7 +15,7 @@ import (
 	"github.com/corspolicy/cors/lang"
 )
 
-const testUsage = `usage: corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [path ...]
+const testUsage = `usage: corsfmt test [-run REGEXP] [-v] [-json] [-update] [-cover] [-mutate] [-root DIR] [path ...]
 
 Test runs the fixture files (NAME.fixtures, beside NAME.cors, and
 NAME.LABEL.fixtures, one a build) found in the paths, or in the current
@@ -21,8 +23,9 @@ directory, and ends with the line "N passed, N failed". A failure shows
 what did not hold, with a diff, and the decision with its deciding rules.
 -cover and -mutate report once a policy, over the fixture files of all its
 builds: an item or a rule the builds share needs a case in one of them;
--v adds a line a build. Exit status is 1 when a case fails or none ran, 2
-on a usage error.
+-v adds a line a build. Imports stay inside each policy's directory, or
+inside -root. Exit status is 1 when a case fails or none ran, 2 on a usage
+error.
 
 Flags:
 `
@@ -45,6 +48,7 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	update := fset.Bool("update", false, "rewrite the expectations from what the engine answers")
 	cover := fset.Bool("cover", false, "report what no case exercised, with witness cases")
 	mutate := fset.Bool("mutate", false, "change each rule once and report the changes no case notices")
+	root := rootFlag(fset)
 	if status, ok := parseFlags(fset, args); !ok {
 		return status
 	}
@@ -63,8 +67,16 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	passed, failed, status := 0, 0, 0
 	var results []jsonResult
 	var suites []*corstest.Suite
-	eachFile(paths, fixtureFiles, func(path string) {
-		s, err := corstest.Load(corstest.PolicyFor(path), path)
+	eachFile(paths, fixtureFiles, func(path string, walked fs.FileInfo) {
+		policy := corstest.PolicyFor(path)
+		if info, err := os.Lstat(policy); walked != nil && err == nil && info.Mode()&fs.ModeSymlink != 0 {
+			// The walk follows no link, and the policy of a fixture file
+			// it found is found with it.
+			fmt.Fprintf(stderr, "corsfmt: %s: a symbolic link met in a directory walk is not followed; name %s to run it\n", policy, path)
+			status = 2
+			return
+		}
+		s, err := corstest.LoadIn(*root, policy, path)
 		if err != nil {
 			lang.PrintErrors(stderr, err)
 			failed++
@@ -93,10 +105,13 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if *update {
 			out, err := s.Update()
 			if err == nil {
-				var old []byte
-				if old, err = os.ReadFile(path); err == nil && string(old) != string(out) {
-					err = os.WriteFile(path, out, 0o644)
-					fmt.Fprintf(stderr, "corsfmt test: updated %s\n", path)
+				// Written as -w writes, in place, keeping the file's
+				// identity, and only if nobody changed it meanwhile.
+				old, info, rerr := lang.ReadFile(path)
+				if err = rerr; err == nil && !bytes.Equal(old, out) {
+					if err = writeFile(path, old, info, out); err == nil {
+						fmt.Fprintf(stderr, "corsfmt test: updated %s\n", path)
+					}
 				}
 			}
 			if err != nil {
@@ -107,7 +122,7 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}, func(err error) {
 		fmt.Fprintln(stderr, err)
 		status = 2
-	})
+	}, stderr)
 	// Coverage and mutations are judged per policy, over the fixture
 	// files of all its builds.
 	for _, p := range corstest.Group(suites...) {

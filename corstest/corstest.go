@@ -7,7 +7,6 @@ package corstest
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,7 +17,6 @@ import (
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/eval"
 	"github.com/corspolicy/cors/lang"
-	"github.com/corspolicy/cors/stdlib"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -26,8 +24,11 @@ import (
 type Suite struct {
 	PolicyFile  string
 	FixtureFile string
-	Table       *compile.Table
-	Fixtures    *lang.FixtureFile
+	// Root is the directory the policy's imports must stay inside; ""
+	// means the policy file's directory (compile.Options.Root).
+	Root     string
+	Table    *compile.Table
+	Fixtures *lang.FixtureFile
 	// Filter, when set, keeps the runs whose name it matches (a case's
 	// name, "case/origin" for a table case's): Run returns only those,
 	// and coverage and mutations count only those.
@@ -36,9 +37,16 @@ type Suite struct {
 
 // Load compiles the policy file and parses the fixture file. The fixture
 // file names the policy (needed when the file has several) and the profile.
-// Relative imports are served from the policy's directory tree.
+// Imports are resolved as compile.LoadFile resolves them, inside the
+// policy's directory.
 func Load(policyFile, fixtureFile string) (*Suite, error) {
-	fsrc, err := os.ReadFile(fixtureFile)
+	return LoadIn("", policyFile, fixtureFile)
+}
+
+// LoadIn is Load with imports resolved inside root, a directory that holds
+// the policy file, as compile.Options.Root says.
+func LoadIn(root, policyFile, fixtureFile string) (*Suite, error) {
+	fsrc, _, err := lang.ReadFile(fixtureFile)
 	if err != nil {
 		return nil, err
 	}
@@ -46,25 +54,37 @@ func Load(policyFile, fixtureFile string) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	return LoadParsed(policyFile, fx)
+	return load(root, policyFile, nil, fx)
 }
 
 // LoadParsed is Load for a fixture file already parsed.
 func LoadParsed(policyFile string, fx *lang.FixtureFile) (*Suite, error) {
-	src, err := os.ReadFile(policyFile)
-	if err != nil {
-		return nil, err
-	}
-	return LoadSource(policyFile, src, fx)
+	return load("", policyFile, nil, fx)
 }
 
 // LoadSource is Load for a policy given as source.
 func LoadSource(policyFile string, src []byte, fx *lang.FixtureFile) (*Suite, error) {
-	opts := compile.Options{Importer: stdlib.Importer{Next: lang.FSImporter{FS: os.DirFS(filepath.Dir(policyFile))}}}
+	return load("", policyFile, src, fx)
+}
+
+// load compiles the policy file, or src in its place when it is not nil,
+// with the imports inside root, and selects the policy fx tests.
+func load(root, policyFile string, src []byte, fx *lang.FixtureFile) (*Suite, error) {
+	opts := compile.Options{Root: root}
 	if fx.Profile != nil {
 		opts.Profile = fx.Profile.Name
 	}
-	prog, err := compile.CompileSource(filepath.Base(policyFile), src, opts)
+	loader, err := compile.NewLoader(policyFile, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer loader.Close()
+	if src == nil {
+		if src, err = loader.ReadPolicy(); err != nil {
+			return nil, err
+		}
+	}
+	prog, err := loader.Compile(src)
 	if list, ok := err.(lang.ErrorList); ok && fx.Profile != nil && len(list) == 1 && list[0].Code == compile.CodeProfile {
 		// Say it where the profile is named: on the fixture file's line.
 		return nil, lang.ErrorList{{Pos: fx.Profile.Pos, End: fx.Profile.EndPos, Code: compile.CodeProfile, Msg: list[0].Msg}}
@@ -87,7 +107,7 @@ func LoadSource(policyFile string, src []byte, fx *lang.FixtureFile) (*Suite, er
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", fx.Pos.Filename, err)
 	}
-	return &Suite{PolicyFile: policyFile, FixtureFile: fx.Pos.Filename, Table: t, Fixtures: fx}, nil
+	return &Suite{PolicyFile: policyFile, FixtureFile: fx.Pos.Filename, Root: root, Table: t, Fixtures: fx}, nil
 }
 
 // checkLabel holds the label of a fixture file named NAME.LABEL.fixtures

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 
 	"github.com/corspolicy/cors/compile"
@@ -36,7 +35,7 @@ type Mutation struct {
 // fixtures: a rule the builds share needs catching in one of them, a rule
 // of one build in that build's fixture files.
 func (p *Policy) Mutate() ([]Mutation, error) {
-	src, err := os.ReadFile(p.File)
+	src, _, err := lang.ReadFile(p.File)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +247,7 @@ func (use buildSet) try(f *lang.File, pos lang.Position, change string, undo fun
 // returns a suite of it for each of the build's fixture files.
 func (b *Build) load(src []byte) ([]*Suite, error) {
 	first := b.Suites[0]
-	mutant, err := LoadSource(first.PolicyFile, src, first.Fixtures)
+	mutant, err := load(first.Root, first.PolicyFile, src, first.Fixtures)
 	if err != nil {
 		return nil, err
 	}

@@ -3,12 +3,12 @@ package lsp
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/corstest"
 	"github.com/corspolicy/cors/lang"
 	"github.com/corspolicy/cors/lint"
@@ -91,7 +91,9 @@ func (s *Server) analyzePolicy(d *document, a *analysis) {
 		return
 	}
 	a.file = f
-	imp := &recordingImporter{next: s.importer()}
+	loader, release := s.importer(d.name)
+	defer release()
+	imp := &recordingImporter{next: loader}
 	a.index = newIndex(f, imp)
 	a.profiles = profileNames(f)
 	a.findings = lintBuilds(f, imp, a.profiles)
@@ -267,45 +269,39 @@ func (s *Server) policyFor(fixturePath string) string {
 	return base + ".cors"
 }
 
-// importer returns the importer of policies: the standard library, then
-// relative imports from open documents, then from the file system.
-func (s *Server) importer() lang.Importer {
-	return stdlib.Importer{Next: fileImporter{s}}
-}
-
-// fileImporter serves relative imports against the importing file's
-// directory: the text of an open document, or else the file on disk.
-type fileImporter struct{ s *Server }
-
-func (i fileImporter) Import(from, importPath string) (string, []byte, error) {
-	if !strings.HasPrefix(importPath, "./") && !strings.HasPrefix(importPath, "../") {
-		return "", nil, fmt.Errorf("%w %q: a file import starts with ./ or ../", lang.ErrUnknownModule, importPath)
+// importer returns the importer of the policy called policy, as every
+// entry point imports (compile.Loader): the standard library, then
+// relative imports inside the policy's directory, .cors files only, no
+// link out of it, capped; the text of an open document in place of its
+// file. Release it with the function returned.
+func (s *Server) importer(policy string) (lang.Importer, func()) {
+	if !filepath.IsAbs(policy) {
+		return stdlib.Importer{Next: refuseImports{"the document is not a file, so relative imports have no directory"}}, func() {}
 	}
-	if !filepath.IsAbs(from) {
-		return "", nil, fmt.Errorf("%w %q: the document is not a file, so relative imports have no directory", lang.ErrUnknownModule, importPath)
-	}
-	name := filepath.Join(filepath.Dir(from), filepath.FromSlash(importPath))
-	if d := i.s.docByPath(name); d != nil {
-		return name, []byte(d.text), nil
-	}
-	src, err := readLimited(name)
+	l, err := compile.NewLoader(policy, compile.Options{})
 	if err != nil {
-		return "", nil, fmt.Errorf("%w %q: %v", lang.ErrUnknownModule, importPath, err)
+		return stdlib.Importer{Next: refuseImports{err.Error()}}, func() {}
 	}
-	return name, src, nil
+	l.Overlay = func(name string) ([]byte, bool) {
+		if d := s.docByPath(name); d != nil {
+			return []byte(d.text), true
+		}
+		return nil, false
+	}
+	return l, func() { l.Close() }
 }
 
-// readLimited reads a file of at most lang.MaxFileSize bytes.
+// refuseImports refuses every relative import, saying why.
+type refuseImports struct{ why string }
+
+func (r refuseImports) Import(from, importPath string) (string, []byte, error) {
+	return "", nil, fmt.Errorf("%w %q: %s", lang.ErrUnknownModule, importPath, r.why)
+}
+
+// readLimited reads a module's file as every entry point does: capped at
+// lang.MaxFileSize, a regular file only.
 func readLimited(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, lang.MaxFileSize+1))
-	if err == nil && len(src) > lang.MaxFileSize {
-		err = fmt.Errorf("file is larger than the limit of %d bytes", lang.MaxFileSize)
-	}
+	src, _, err := lang.ReadFile(name)
 	return src, err
 }
 

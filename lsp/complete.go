@@ -281,7 +281,8 @@ func (s *Server) setItems(d *document, off int, c cursor, inner, module string) 
 			items = append(items, protocol.CompletionItem{Label: "null", Kind: protocol.CompletionKeyword, Detail: "the null origin"})
 		}
 	}
-	imp := s.importer()
+	imp, release := s.importer(d.name)
+	defer release()
 	for name, path := range imports {
 		if module != "" && name != module {
 			continue

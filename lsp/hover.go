@@ -298,7 +298,9 @@ func defaultPort(scheme string) int {
 // defaults filled in, as the compiler lowered it, and the other allow
 // rules its grant combines with.
 func (s *Server) ruleHover(a *analysis, r *lang.Rule) string {
-	prog, err := compile.Compile(a.file, compile.Options{AllProfiles: true, Importer: s.importer()})
+	imp, release := s.importer(a.file.Pos.Filename)
+	defer release()
+	prog, err := compile.Compile(a.file, compile.Options{AllProfiles: true, Importer: imp})
 	if err != nil {
 		msg := err.Error()
 		if list, ok := err.(lang.ErrorList); ok && len(list) > 0 {

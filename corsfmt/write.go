@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// beforeWrite, when set, is called by writeFile before it checks the file,
+// so that a test can change the file in between as an editor might.
+var beforeWrite func(name string)
+
+// errChanged is the reason a file is not written when it changed after
+// corsfmt read it: writing would throw the change away.
+var errChanged = errors.New("the file changed since corsfmt read it; run corsfmt again")
+
+// writeFile replaces the content of the file called name, which corsfmt
+// read as src and described by info, with data. It writes in place, as
+// gofmt does, so that the file keeps what makes it that file: its inode
+// and so its hard links, every mode bit (setgid included), its owner and
+// group, and the symbolic link it was named through, if any; and it needs
+// no right to the directory.
+//
+// It refuses, writing nothing, a file whose mode does not let us write it
+// (checked from the mode, since root may write anything) and a file that
+// is no longer the one read: another file under the name, another size or
+// modification time, or other bytes.
+//
+// Before writing it copies the original to a backup file beside it, as
+// gofmt does, so that a write cut short by a crash leaves the original
+// somewhere; in a directory where it may not create one it goes on
+// without, keeping the original in memory. A write that fails is undone
+// from that copy.
+func writeFile(name string, src []byte, info fs.FileInfo, data []byte) (err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("%s: not written: %w", name, err)
+		}
+	}()
+	if beforeWrite != nil {
+		beforeWrite(name)
+	}
+	if !writableByUs(info) {
+		return fmt.Errorf("the file's mode does not let you write it (%v, %s)", info.Mode(), ownerOf(info))
+	}
+	f, err := os.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := sameAsRead(f, src, info); err != nil {
+		return err
+	}
+	backup := writeBackup(name, src, info.Mode())
+	if err := overwrite(f, data); err != nil {
+		if undo := overwrite(f, src); undo != nil {
+			if backup != "" {
+				return fmt.Errorf("%w; restoring the original failed too (%v): it is in %s", err, undo, backup)
+			}
+			return fmt.Errorf("%w; restoring the original failed too: %v", err, undo)
+		}
+		if backup != "" {
+			os.Remove(backup)
+		}
+		return err
+	}
+	if backup != "" {
+		os.Remove(backup)
+	}
+	return nil
+}
+
+// sameAsRead reports errChanged unless the open file f is the file read:
+// the same file, size and modification time, and the same bytes, src.
+func sameAsRead(f *os.File, src []byte, info fs.FileInfo) error {
+	now, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !os.SameFile(info, now) || now.Size() != info.Size() || !now.ModTime().Equal(info.ModTime()) {
+		return errChanged
+	}
+	// One byte more than was read, to see that the file has not grown.
+	cur := make([]byte, len(src)+1)
+	n, err := io.ReadFull(f, cur)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return err
+	}
+	if !bytes.Equal(cur[:n], src) {
+		return errChanged
+	}
+	return nil
+}
+
+// overwrite makes data the whole content of f, from its start.
+func overwrite(f *os.File, data []byte) error {
+	if _, err := f.WriteAt(data, 0); err != nil {
+		return err
+	}
+	if err := f.Truncate(int64(len(data))); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// writeBackup copies src to a new file beside name, named with a leading
+// period so that corsfmt walks and the watcher pass it by, with the
+// original's permission bits, and returns its name; or "" when it cannot,
+// in a directory we may not write for one.
+func writeBackup(name string, src []byte, mode fs.FileMode) string {
+	b, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.orig")
+	if err != nil {
+		return ""
+	}
+	_, err = b.Write(src)
+	if err == nil {
+		err = b.Chmod(mode.Perm())
+	}
+	if err == nil {
+		err = b.Sync()
+	}
+	if cerr := b.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(b.Name())
+		return ""
+	}
+	return b.Name()
+}
