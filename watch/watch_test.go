@@ -197,3 +197,37 @@ func TestLoadNamesThePolicy(t *testing.T) {
 }
 
 func errorsContain(err error, s string) bool { return err != nil && strings.Contains(err.Error(), s) }
+
+// TestReloadRefusesUntrusted edits a serving policy to grant credentials to
+// a wildcard over a public suffix: the reload must be refused with the
+// finding's code and position, reported, and the last good policy must go
+// on serving.
+func TestReloadRefusesUntrusted(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "api.cors")
+	if err := os.WriteFile(path, []byte(versionA), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := Load(path, "", compile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := eval.NewMiddleware(tab)
+	var reported error
+	w := New(m, Config{Path: path, OnError: func(err error) { reported = err }})
+	untrusted := "cors 1\n\npolicy api {\n    allow \"https://*.github.io\" {\n        credentials\n    }\n}\n"
+	if err := os.WriteFile(path, []byte(untrusted), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Reload(); err == nil {
+		t.Fatal("a policy with a trust finding was reloaded")
+	}
+	var list lang.ErrorList
+	if !errors.As(reported, &list) || len(list) != 1 || list[0].Code != compile.CodePublicSuffixCreds ||
+		list[0].Pos.Line != 4 || list[0].Pos.Column != 22 {
+		t.Errorf("reported %v; want one S101 error at 4:22", reported)
+	}
+	if m.Table() != tab {
+		t.Error("the last good policy no longer serves")
+	}
+}
