@@ -121,6 +121,10 @@ func readPolicy(arg, root string) (diff.Input, func(), error) {
 	if !ok || rev == "" || file == "" {
 		return diff.Input{}, nil, fmt.Errorf("%s: no such file, and not REV:PATH", arg)
 	}
+	if strings.HasPrefix(rev, "-") {
+		// git show would read it as an option: --output=FILE writes FILE.
+		return diff.Input{}, nil, fmt.Errorf("%s: no such file, and %s is not a revision", arg, rev)
+	}
 	imp, err := newGitImporter(rev, file, root)
 	if err != nil {
 		return diff.Input{}, nil, err
@@ -137,7 +141,9 @@ func readPolicy(arg, root string) (diff.Input, func(), error) {
 // directory when it starts with ./ or ../.
 func gitShow(rev, file string) ([]byte, error) {
 	var out, errOut bytes.Buffer
-	cmd := exec.Command("git", "show", "--no-textconv", rev+":"+file)
+	// --end-of-options: whatever rev holds, git reads it as a revision,
+	// never as an option.
+	cmd := exec.Command("git", "show", "--no-textconv", "--end-of-options", rev+":"+file)
 	cmd.Stdout, cmd.Stderr = &limitedWriter{w: &out, n: lang.MaxFileSize + 1}, &errOut
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(errOut.String())

@@ -151,3 +151,40 @@ func TestDiffRevision(t *testing.T) {
 		t.Errorf("a path the revision lacks: exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// TestDiffRevisionIsNotAnOption holds that a REV of REV:PATH is only ever
+// a revision: one that starts with "-" would otherwise reach git show as
+// an option, and --output=FILE writes FILE.
+func TestDiffRevisionIsNotAnOption(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	dir := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	writeFiles(t, dir, map[string]string{"api.cors": narrowPolicy})
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "first")
+	t.Chdir(dir)
+	written := filepath.Join(dir, "written")
+	for _, args := range [][]string{
+		{"diff", "api.cors", "--output=" + written + ":api.cors"},
+		{"diff", "--", "--output=" + written + ":api.cors", "api.cors"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(args, strings.NewReader(""), &stdout, &stderr)
+		if _, err := os.Lstat(written + ":api.cors"); err == nil {
+			t.Errorf("%v: git show wrote %s", args, written+":api.cors")
+			os.Remove(written + ":api.cors")
+		}
+		if code != 2 || !strings.Contains(stderr.String(), "not a revision") {
+			t.Errorf("%v: exit %d, want 2 and the revision refused; stderr:\n%s", args, code, stderr.String())
+		}
+	}
+}
