@@ -315,3 +315,34 @@ func TestTestRefusesLinkedPolicyInWalk(t *testing.T) {
 		t.Errorf("exit %d, output:\n%s\nwant a refusal that quotes nothing of the link's target", code, out)
 	}
 }
+
+// TestUpdateKeepsAnEditMadeMeanwhile checks that corsfmt test -update
+// writes only over the fixture file its cases were read from: an edit
+// saved while the cases ran is kept, and the update refused, as -w
+// refuses.
+func TestUpdateKeepsAnEditMadeMeanwhile(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"api.cors":     tidy,
+		"api.fixtures": "fixtures 1\n\ncase \"a reads\" {\n    GET \"/\"\n    Origin \"https://a.example\"\n\n    expect denied\n}\n",
+	})
+	path := filepath.Join(dir, "api.fixtures")
+	const edit = "\n# an edit saved while the cases ran\n"
+	beforeUpdate = func(name string) {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(edit)
+		f.Close()
+	}
+	defer func() { beforeUpdate = nil }()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"test", "-update", path}, strings.NewReader(""), &stdout, &stderr)
+	if got := readFile(t, path); !strings.Contains(got, edit) {
+		t.Errorf("the edit is lost; the file reads:\n%s", got)
+	}
+	if code != 2 || !strings.Contains(stderr.String(), "changed since corsfmt read it") {
+		t.Errorf("exit %d, want 2 and the update refused; stderr:\n%s", code, stderr.String())
+	}
+}
