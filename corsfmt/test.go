@@ -84,10 +84,12 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// Read once: -update writes over these bytes, and over nothing
 		// else, so an edit saved while the cases run is never lost.
 		src, info, err := lang.ReadFile(path)
-		if err == nil && walked != nil && !os.SameFile(walked, info) {
-			fmt.Fprintf(stderr, "%s: not read: it was replaced while corsfmt walked its directory\n", path)
-			status = 2
-			return
+		if err == nil {
+			if rerr := replacedInWalk(path, walked, info); rerr != nil {
+				fmt.Fprintln(stderr, rerr)
+				status = 2
+				return
+			}
 		}
 		var fx *lang.FixtureFile
 		if err == nil {
