@@ -151,7 +151,10 @@ func TestParseSite(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"null", "www.example.com", "https://", "https://a.example/", "https://a.example?x", "ftp://a.example",
-		"https://u@a.example", "https://a.example:0", "https://a.example:080", "https://a b.example", strings.Repeat("a", 400)} {
+		"https://u@a.example", "https://a.example:0", "https://a.example:080", "https://a b.example", strings.Repeat("a", 400),
+		// One byte longer than a serialised origin can be: a host of
+		// 254 bytes, which no DNS name is.
+		"https://" + strings.Repeat("a.", 126) + "ab:65535"} {
 		if _, err := ParseSite(bad); err == nil {
 			t.Errorf("ParseSite(%q): no error", bad)
 		}
