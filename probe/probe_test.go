@@ -340,3 +340,18 @@ func ExampleRun() {
 	// error: any origin is trusted: Origin https://evil.net is answered with itself, with credentials (P101)
 	// 51 requests; exit status 1: true
 }
+
+// TestQueryNotSent checks that the URL's query, which may hold a token,
+// is never sent: every request goes to the path alone.
+func TestQueryNotSent(t *testing.T) {
+	rec := &recorder{}
+	run(t, rec, probe.Config{URL: "/items?token=secret", Site: site, Rate: -1})
+	if rec.count() == 0 {
+		t.Fatal("no request")
+	}
+	for _, r := range rec.reqs {
+		if r.URL.RawQuery != "" || r.URL.Path != "/items" {
+			t.Errorf("a request went to %s, want /items without its query", r.URL.RequestURI())
+		}
+	}
+}
