@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"math"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -250,4 +251,15 @@ func FuzzParseSite(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestIntervalIsAWait checks that a rate, however small, spaces requests
+// by a wait: a time between two requests too long for a Duration must not
+// wrap around into none at all.
+func TestIntervalIsAWait(t *testing.T) {
+	for _, rate := range []float64{10, 1e-9, 1e-12, 1e-300, math.SmallestNonzeroFloat64} {
+		if d := interval(rate); d <= 0 {
+			t.Errorf("interval(%g) = %v, want a wait", rate, d)
+		}
+	}
 }
