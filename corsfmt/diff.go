@@ -121,6 +121,10 @@ func readPolicy(arg, root string) (diff.Input, func(), error) {
 	if !ok || rev == "" || file == "" {
 		return diff.Input{}, nil, fmt.Errorf("%s: no such file, and not REV:PATH", arg)
 	}
+	if strings.HasPrefix(rev, "-") {
+		// git show would read it as an option: --output=FILE writes FILE.
+		return diff.Input{}, nil, fmt.Errorf("%s: no such file, and %s is not a revision", arg, rev)
+	}
 	imp, err := newGitImporter(rev, file, root)
 	if err != nil {
 		return diff.Input{}, nil, err
@@ -129,6 +133,7 @@ func readPolicy(arg, root string) (diff.Input, func(), error) {
 	if err != nil {
 		return diff.Input{}, nil, err
 	}
+	imp.reads.size = len(src)
 	return diff.Input{Name: arg, Src: src, Importer: stdlib.Importer{Next: imp}}, func() {}, nil
 }
 
@@ -137,7 +142,9 @@ func readPolicy(arg, root string) (diff.Input, func(), error) {
 // directory when it starts with ./ or ../.
 func gitShow(rev, file string) ([]byte, error) {
 	var out, errOut bytes.Buffer
-	cmd := exec.Command("git", "show", "--no-textconv", rev+":"+file)
+	// --end-of-options: whatever rev holds, git reads it as a revision,
+	// never as an option.
+	cmd := exec.Command("git", "show", "--no-textconv", "--end-of-options", rev+":"+file)
 	cmd.Stdout, cmd.Stderr = &limitedWriter{w: &out, n: lang.MaxFileSize + 1}, &errOut
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(errOut.String())
@@ -173,8 +180,17 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 // from the same revision, by the rule of lang.ImportFile: ./ or ../, a
 // .cors file, inside the root, the policy's directory in REV or -root.
 type gitImporter struct {
-	rev  string
-	root string // as git show takes a path: from the top of the tree, or ./ or ../ from the working directory
+	rev   string
+	root  string // as git show takes a path: from the top of the tree, or ./ or ../ from the working directory
+	reads *gitReads
+}
+
+// gitReads is what a gitImporter has read, as a compile.Loader keeps it:
+// each module once, however often the policy is compiled, and the bytes
+// of the policy and its modules together, bounded by compile.MaxLoadSize.
+type gitReads struct {
+	size    int
+	modules map[string][]byte // by name as git show takes it
 }
 
 // newGitImporter returns the importer of the policy file at REV:file, with
@@ -193,7 +209,7 @@ func newGitImporter(rev, file, root string) (gitImporter, error) {
 	if _, err := relativeToGitRoot(root, file); err != nil {
 		return gitImporter{}, fmt.Errorf("%s:%s: %w", rev, file, err)
 	}
-	return gitImporter{rev: rev, root: root}, nil
+	return gitImporter{rev: rev, root: root, reads: &gitReads{modules: map[string][]byte{}}}, nil
 }
 
 // relativeToGitRoot returns the name of file inside root, both paths as
@@ -226,9 +242,17 @@ func (g gitImporter) Import(from, importPath string) (string, []byte, error) {
 	if strings.HasPrefix(g.root, "./") && !strings.HasPrefix(name, "../") {
 		name = "./" + name
 	}
-	src, err := gitShow(g.rev, name)
-	if err != nil {
-		return "", nil, errors.Join(lang.ErrUnknownModule, err)
+	src, ok := g.reads.modules[name]
+	if !ok {
+		if src, err = gitShow(g.rev, name); err != nil {
+			return "", nil, errors.Join(lang.ErrUnknownModule, err)
+		}
+		if g.reads.size+len(src) > compile.MaxLoadSize {
+			return "", nil, fmt.Errorf("%w %q: the policy and its modules are larger than the limit of %d bytes together",
+				lang.ErrUnknownModule, importPath, compile.MaxLoadSize)
+		}
+		g.reads.size += len(src)
+		g.reads.modules[name] = src
 	}
 	return g.rev + ":" + name, src, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,5 +150,84 @@ func TestDiffRevision(t *testing.T) {
 	if code := run([]string{"diff", "HEAD:policies/nope.cors", "api.cors"}, strings.NewReader(""), &stdout, &stderr); code != 2 ||
 		!strings.Contains(stderr.String(), "git show") {
 		t.Errorf("a path the revision lacks: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestDiffRevisionIsNotAnOption holds that a REV of REV:PATH is only ever
+// a revision: one that starts with "-" would otherwise reach git show as
+// an option, and --output=FILE writes FILE.
+func TestDiffRevisionIsNotAnOption(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	dir := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	writeFiles(t, dir, map[string]string{"api.cors": narrowPolicy})
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "first")
+	t.Chdir(dir)
+	written := filepath.Join(dir, "written")
+	for _, args := range [][]string{
+		{"diff", "api.cors", "--output=" + written + ":api.cors"},
+		{"diff", "--", "--output=" + written + ":api.cors", "api.cors"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(args, strings.NewReader(""), &stdout, &stderr)
+		if _, err := os.Lstat(written + ":api.cors"); err == nil {
+			t.Errorf("%v: git show wrote %s", args, written+":api.cors")
+			os.Remove(written + ":api.cors")
+		}
+		if code != 2 || !strings.Contains(stderr.String(), "not a revision") {
+			t.Errorf("%v: exit %d, want 2 and the revision refused; stderr:\n%s", args, code, stderr.String())
+		}
+	}
+}
+
+// TestDiffRevisionLoadSize checks that a policy read as REV:PATH is held
+// to the bound of every other reader, compile.MaxLoadSize for the policy
+// and its modules together: five modules of 15 MiB, each under the limit
+// of one file, are refused together, as corsfmt lint refuses them.
+func TestDiffRevisionLoadSize(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	if testing.Short() {
+		t.Skip("writes 75 MB")
+	}
+	dir := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	module := "cors 1\n" + strings.Repeat(strings.Repeat("#", 1023)+"\n", 15<<10) + "origins s = \"https://a.example.com\"\n"
+	files := map[string]string{}
+	policy := "cors 1\n"
+	for i := range 5 {
+		files[fmt.Sprintf("m%d.cors", i)] = module
+		policy += fmt.Sprintf("import \"./m%d.cors\" as m%d\n", i, i)
+	}
+	files["api.cors"] = policy + "policy p {\n    allow m0.s\n}\n"
+	writeFiles(t, dir, files)
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "first")
+	t.Chdir(dir)
+	for _, args := range [][]string{{"lint", "api.cors"}, {"diff", "HEAD:api.cors", "api.cors"}, {"diff", "HEAD:api.cors", "HEAD:api.cors"}} {
+		var stdout, stderr bytes.Buffer
+		code := run(args, strings.NewReader(""), &stdout, &stderr)
+		out := stdout.String() + stderr.String()
+		if code == 0 || !strings.Contains(out, "larger than the limit of 67108864 bytes together") {
+			t.Errorf("corsfmt %s: exit %d, output:\n%s\nwant the policy refused past compile.MaxLoadSize", strings.Join(args, " "), code, out)
+		}
 	}
 }

@@ -52,7 +52,9 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		lang.PrintErrors(stderr, err)
 		return 1
 	}
-	input, err := io.ReadAll(io.LimitReader(stdin, 64<<20))
+	// Capped as every reader is: refused past the limit, never cut,
+	// since a request cut short still reads as a request.
+	input, err := lang.ReadSource(stdinName, stdin)
 	if err != nil {
 		fmt.Fprintln(stderr, "corsfmt eval:", err)
 		return 2

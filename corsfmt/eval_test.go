@@ -179,3 +179,18 @@ func TestEvalRequestLine(t *testing.T) {
 		t.Errorf("the good request is not answered:\n%s", stdout.String())
 	}
 }
+
+// TestEvalRefusesInputPastTheLimit checks that corsfmt eval refuses a
+// standard input past lang.MaxFileSize, as every reader does, rather than
+// answer what a cut left of it: a request cut inside a header line still
+// reads as a request, perhaps with another origin.
+func TestEvalRefusesInputPastTheLimit(t *testing.T) {
+	head := "GET /api/x HTTP/1.1\r\nOrigin: https://app.example.com\r\nX-Pad: "
+	input := head + strings.Repeat("a", lang.MaxFileSize) + "\r\n\r\n"
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"eval", "../examples/spa-with-cookies.cors"}, strings.NewReader(input), &stdout, &stderr)
+	if code != 2 || stdout.Len() != 0 || !strings.Contains(stderr.String(), "larger than the limit") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 2, nothing answered and the input refused",
+			code, stdout.String()[:min(stdout.Len(), 200)], stderr.String())
+	}
+}

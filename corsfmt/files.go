@@ -10,6 +10,10 @@ import (
 	"strings"
 )
 
+// afterWalk, when set, is called by walkFiles with each file it found,
+// before it visits it, so that a test can replace the file in between.
+var afterWalk func(path string)
+
 // walkFiles calls visit for every regular file under root whose name ends
 // in one of exts, in lexical order, with the file's information as the
 // walk saw it, leaving out names that start with a period below root, and
@@ -45,9 +49,23 @@ func walkFiles(root string, exts []string, visit func(path string, walked fs.Fil
 			report(err)
 			return nil
 		}
+		if afterWalk != nil {
+			afterWalk(path)
+		}
 		visit(path, info)
 		return nil
 	})
+}
+
+// replacedInWalk reports whether the file read, described by read, is not
+// the file a directory walk found, described by walked (nil for a file
+// named on the command line): replaced since, by a link perhaps. It then
+// returns the error that refuses it.
+func replacedInWalk(path string, walked, read fs.FileInfo) error {
+	if walked == nil || os.SameFile(walked, read) {
+		return nil
+	}
+	return fmt.Errorf("%s: not read: it was replaced while corsfmt walked its directory", path)
 }
 
 // Extensions of the files corsfmt reads.

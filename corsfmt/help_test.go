@@ -20,6 +20,10 @@ func TestHelpTopics(t *testing.T) {
 		{args: []string{"help", "eval"}, stdout: []string{"usage: corsfmt eval [-policy NAME] [-profile P] [-root DIR] [-explain] [-json] FILE.cors", "  -json", "  -root"}},
 		{args: []string{"help", "export"}, stdout: []string{"usage: corsfmt export -format nginx [-policy NAME] [-profile P] [-root DIR] [-upstream URL] [-listen ADDR] [-o FILE] FILE.cors", "  -format", "  -upstream"}},
 		{args: []string{"help", "E001"}, stdout: []string{"### E001 — a construct nginx cannot carry"}},
+		// The probe's findings are diagnostics too: corsfmt probe prints
+		// their codes as the lint prints its own.
+		{args: []string{"help", "p101"}, stdout: []string{"#### P101 — any origin is trusted (error with credentials, warning without)"}},
+		{args: []string{"help", "P201"}, stdout: []string{"#### P201 — drift from the policy (error)"}},
 		{args: []string{"help", "test"}, stdout: []string{"usage: corsfmt test ", "  -cover", "  -mutate"}},
 		{args: []string{"help", "fmt"}, stdout: []string{"usage: corsfmt [flags] [path ...]", "  -d\t"}},
 		{args: []string{"help", "completion"}, stdout: []string{"usage: corsfmt completion bash|zsh|fish"}},

@@ -50,7 +50,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var findings []lint.Finding
 	status := 0
-	eachFile(paths, policyFiles, func(path string, _ fs.FileInfo) {
+	eachFile(paths, policyFiles, func(path string, walked fs.FileInfo) {
 		// The lint compiles the policy itself; the loader serves its
 		// imports as compile.LoadFile would.
 		loader, err := compile.NewLoader(path, compile.Options{Root: *root})
@@ -61,6 +61,9 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer loader.Close()
 		src, err := loader.ReadPolicy()
+		if err == nil {
+			err = replacedInWalk(path, walked, loader.Files()[0].Info)
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			status = 2

@@ -164,10 +164,8 @@ func (f *formatter) formatPath(path string, walked fs.FileInfo) error {
 	if err != nil {
 		return err
 	}
-	if walked != nil && !os.SameFile(walked, info) {
-		// Replaced, by a link perhaps, since the walk saw it: what was
-		// read is not the file the walk found.
-		return fmt.Errorf("%s: not read: it was replaced while corsfmt walked its directory", path)
+	if err := replacedInWalk(path, walked, info); err != nil {
+		return err
 	}
 	return f.format(path, src, info)
 }

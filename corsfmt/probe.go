@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"strings"
@@ -54,8 +55,8 @@ func runProbe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fset.Usage()
 		return 2
 	}
-	if cfg.Budget < 1 || cfg.Rate <= 0 || cfg.Timeout <= 0 {
-		fmt.Fprintln(stderr, "corsfmt probe: -budget, -rate and -timeout must be positive")
+	if cfg.Budget < 1 || !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 1) || cfg.Timeout <= 0 {
+		fmt.Fprintln(stderr, "corsfmt probe: -budget, -rate and -timeout must be positive (and -rate a finite number)")
 		return 2
 	}
 	cfg.URL, cfg.Paths, cfg.Methods = fset.Arg(0), paths, methods

@@ -117,6 +117,8 @@ func TestProbeUsage(t *testing.T) {
 		{[]string{"probe", "-json", "-sarif", "http://127.0.0.1:1"}, "usage: corsfmt probe"},
 		{[]string{"probe", "-profile", "dev", "http://127.0.0.1:1"}, "need -policy"},
 		{[]string{"probe", "-rate", "0", "http://127.0.0.1:1"}, "must be positive"},
+		{[]string{"probe", "-rate", "NaN", "http://127.0.0.1:1"}, "must be positive"},
+		{[]string{"probe", "-rate", "+Inf", "http://127.0.0.1:1"}, "must be positive"},
 		{[]string{"probe", "-policy", broken, "http://127.0.0.1:1"}, "trailing slash"},
 		{[]string{"probe", "-budget", "5", srv.URL}, "more than the budget of 5"},
 		{[]string{"probe", "-site", "https://a.example/x", srv.URL}, "bad site"},

@@ -39,6 +39,11 @@ type jsonResult struct {
 	Failures []string `json:"failures,omitempty"`
 }
 
+// beforeUpdate, when set, is called by corsfmt test -update before it
+// rewrites a fixture file, so that a test can change the file in between
+// as an editor might.
+var beforeUpdate func(name string)
+
 // runTest is the test subcommand.
 func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fset := subcommandFlags("corsfmt test", testUsage, stderr)
@@ -76,7 +81,24 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			status = 2
 			return
 		}
-		s, err := corstest.LoadIn(*root, policy, path)
+		// Read once: -update writes over these bytes, and over nothing
+		// else, so an edit saved while the cases run is never lost.
+		src, info, err := lang.ReadFile(path)
+		if err == nil {
+			if rerr := replacedInWalk(path, walked, info); rerr != nil {
+				fmt.Fprintln(stderr, rerr)
+				status = 2
+				return
+			}
+		}
+		var fx *lang.FixtureFile
+		if err == nil {
+			fx, err = lang.ParseFixtures(path, src)
+		}
+		var s *corstest.Suite
+		if err == nil {
+			s, err = corstest.LoadParsedIn(*root, policy, fx)
+		}
 		if err != nil {
 			lang.PrintErrors(stderr, err)
 			failed++
@@ -103,15 +125,15 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 		if *update {
+			if beforeUpdate != nil {
+				beforeUpdate(path)
+			}
+			// Written as -w writes, in place, keeping the file's
+			// identity, and only if nobody changed it since it was read.
 			out, err := s.Update()
-			if err == nil {
-				// Written as -w writes, in place, keeping the file's
-				// identity, and only if nobody changed it meanwhile.
-				old, info, rerr := lang.ReadFile(path)
-				if err = rerr; err == nil && !bytes.Equal(old, out) {
-					if err = writeFile(path, old, info, out); err == nil {
-						fmt.Fprintf(stderr, "corsfmt test: updated %s\n", path)
-					}
+			if err == nil && !bytes.Equal(src, out) {
+				if err = writeFile(path, src, info, out); err == nil {
+					fmt.Fprintf(stderr, "corsfmt test: updated %s\n", path)
 				}
 			}
 			if err != nil {

@@ -315,3 +315,76 @@ func TestTestRefusesLinkedPolicyInWalk(t *testing.T) {
 		t.Errorf("exit %d, output:\n%s\nwant a refusal that quotes nothing of the link's target", code, out)
 	}
 }
+
+// TestUpdateKeepsAnEditMadeMeanwhile checks that corsfmt test -update
+// writes only over the fixture file its cases were read from: an edit
+// saved while the cases ran is kept, and the update refused, as -w
+// refuses.
+func TestUpdateKeepsAnEditMadeMeanwhile(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"api.cors":     tidy,
+		"api.fixtures": "fixtures 1\n\ncase \"a reads\" {\n    GET \"/\"\n    Origin \"https://a.example\"\n\n    expect denied\n}\n",
+	})
+	path := filepath.Join(dir, "api.fixtures")
+	const edit = "\n# an edit saved while the cases ran\n"
+	beforeUpdate = func(name string) {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(edit)
+		f.Close()
+	}
+	defer func() { beforeUpdate = nil }()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"test", "-update", path}, strings.NewReader(""), &stdout, &stderr)
+	if got := readFile(t, path); !strings.Contains(got, edit) {
+		t.Errorf("the edit is lost; the file reads:\n%s", got)
+	}
+	if code != 2 || !strings.Contains(stderr.String(), "changed since corsfmt read it") {
+		t.Errorf("exit %d, want 2 and the update refused; stderr:\n%s", code, stderr.String())
+	}
+}
+
+// TestWalkRefusesFileReplaced checks that a file a directory walk found,
+// replaced by a symbolic link before it is read, is refused by every
+// subcommand that walks, as a link met in the walk is: the link's target,
+// outside the tree, is neither read nor reported on.
+func TestWalkRefusesFileReplaced(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		file string // the file the walk finds, replaced by a link
+	}{
+		{[]string{"-l"}, "a.cors"},
+		{[]string{"lint"}, "a.cors"},
+		{[]string{"test"}, "a.fixtures"},
+	} {
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{
+			"outside/a.cors":     "cors 1\n\npolicy p {\n    allow null\n}\n",
+			"outside/a.fixtures": "fixtures 1\n\ncase \"outside\" {\n    GET \"/\"\n    Origin \"https://a.example\"\n\n    expect denied\n}\n",
+			"tree/a.cors":        tidy,
+			"tree/a.fixtures":    "fixtures 1\n",
+		})
+		tree := filepath.Join(dir, "tree")
+		afterWalk = func(path string) {
+			if filepath.Base(path) != tc.file {
+				return
+			}
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(dir, "outside", tc.file), path); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var stdout, stderr bytes.Buffer
+		code := run(append(tc.args, tree), strings.NewReader(""), &stdout, &stderr)
+		afterWalk = nil
+		out := stdout.String() + stderr.String()
+		if code != 2 || !strings.Contains(out, "replaced while corsfmt walked") || strings.Contains(out, "null") || strings.Contains(out, "outside") {
+			t.Errorf("corsfmt %s: exit %d, output:\n%s\nwant 2 and %s refused, its link's target not read", strings.Join(tc.args, " "), code, out, tc.file)
+		}
+	}
+}

@@ -62,6 +62,12 @@ func LoadParsed(policyFile string, fx *lang.FixtureFile) (*Suite, error) {
 	return load("", policyFile, nil, fx)
 }
 
+// LoadParsedIn is LoadIn for a fixture file already parsed: for a caller
+// that keeps the bytes it read, to write the file back over them alone.
+func LoadParsedIn(root, policyFile string, fx *lang.FixtureFile) (*Suite, error) {
+	return load(root, policyFile, nil, fx)
+}
+
 // LoadSource is Load for a policy given as source.
 func LoadSource(policyFile string, src []byte, fx *lang.FixtureFile) (*Suite, error) {
 	return load("", policyFile, src, fx)

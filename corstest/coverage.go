@@ -11,6 +11,7 @@ import (
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/eval"
 	"github.com/corspolicy/cors/lang"
+	"github.com/corspolicy/cors/region"
 )
 
 // Coverage is what the fixture files of a policy exercised of it, over all
@@ -368,7 +369,7 @@ func rulePaths(r *compile.Rule) []string {
 	}
 	var out []string
 	for _, p := range r.Paths {
-		out = append(out, concretePath(p.Text))
+		out = append(out, region.ConcretePath(p.Text))
 	}
 	return out
 }
@@ -465,11 +466,6 @@ func (w *Witness) caseText() string {
 	}
 	b.WriteString("}\n")
 	return b.String()
-}
-
-// concretePath returns a path that the glob matches.
-func concretePath(glob string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(glob, "**", "x"), "*", "x")
 }
 
 // method returns the method a result's request asked for: the requested one

@@ -9,6 +9,7 @@ import (
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/eval"
 	"github.com/corspolicy/cors/lang"
+	"github.com/corspolicy/cors/region"
 )
 
 // Mutation is one change to one rule of a policy, and whether the fixtures
@@ -347,7 +348,7 @@ func sameAnswers(a, b *compile.Table) bool {
 		}
 		for _, r := range t.Rules {
 			for _, p := range r.Paths {
-				add(&paths, concretePath(p.Text))
+				add(&paths, region.ConcretePath(p.Text))
 			}
 			for _, m := range r.Methods {
 				add(&methods, m)

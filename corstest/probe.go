@@ -7,6 +7,7 @@ import (
 
 	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/lang"
+	"github.com/corspolicy/cors/region"
 )
 
 // Probe is one request as it goes on the wire: a request line and header
@@ -115,7 +116,7 @@ func RegionProbes(t *compile.Table) []Probe {
 	}
 	for _, r := range t.Rules {
 		for _, p := range r.Paths {
-			add(&paths, concretePath(p.Text))
+			add(&paths, region.ConcretePath(p.Text))
 		}
 		for _, m := range r.Methods {
 			add(&methods, m)
@@ -186,7 +187,7 @@ func HostileProbes(t *compile.Table) []Probe {
 			origin = c.Witness
 			r := c.Cell.Allow[0]
 			if r.Paths != nil {
-				path = concretePath(r.Paths[0].Text)
+				path = region.ConcretePath(r.Paths[0].Text)
 			}
 			if len(r.Methods) > 0 {
 				method = r.Methods[0]
@@ -291,7 +292,7 @@ func HostileProbes(t *compile.Table) []Probe {
 		if len(c.Cell.Allow) > 0 {
 			r := c.Cell.Allow[0]
 			if r.Paths != nil {
-				p = concretePath(r.Paths[0].Text)
+				p = region.ConcretePath(r.Paths[0].Text)
 			}
 			if len(r.Methods) > 0 && plainMethod(r.Methods[0]) {
 				m = r.Methods[0]

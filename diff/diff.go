@@ -189,7 +189,7 @@ func (res *Result) EntryOf(req *eval.Request) *Entry {
 	}
 	if f.except != nil {
 		names, ok := partition.RequestHeaderNames(req.RequestHeaders)
-		if ok && sameNames(names, f.except) {
+		if ok && partition.SameNames(names, f.except) {
 			return nil
 		}
 	}
@@ -202,18 +202,6 @@ func (res *Result) Empty() bool { return len(res.Entries) == 0 }
 // Widens reports whether a change allows or grants something that was not.
 func (res *Result) Widens() bool {
 	return slices.ContainsFunc(res.Entries, func(e *Entry) bool { return e.Category == Widened })
-}
-
-func sameNames(a, b []string) bool {
-	norm := func(s []string) []string {
-		out := make([]string, len(s))
-		for i, n := range s {
-			out[i] = strings.ToLower(n)
-		}
-		slices.Sort(out)
-		return slices.Compact(out)
-	}
-	return slices.Equal(norm(a), norm(b))
 }
 
 // varyEntry is the change of every preflight's Vary.

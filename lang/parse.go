@@ -220,6 +220,12 @@ scan:
 			}
 		}
 		prev = t
+		if to == bad {
+			// The token at fault joins nothing: a keyword after a comma
+			// at fault ("origins a = ,") starts the next statement, not
+			// more of a list.
+			prev = lexer.Token{}
+		}
 	}
 	if to <= from {
 		return tokens, Position{}, false

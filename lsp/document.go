@@ -179,17 +179,28 @@ func (d *document) rangeOf(enc encoding, from, to int) protocol.Range {
 	return protocol.Range{Start: d.position(enc, from), End: d.position(enc, max(from, to))}
 }
 
+// maxChangeWork bounds the bytes the changes of one didChange copy: each
+// change of a range copies the whole text, so that many small changes to
+// a large document would cost their number times its size. Past it the
+// changes are not applied, and the text is lost as for a change that
+// cannot apply, until a change sends the whole text.
+const maxChangeWork = 1 << 30
+
 // withChanges returns the document after the changes of a didChange.
 func (d *document) withChanges(enc encoding, version int32, changes []protocol.TextDocumentContentChangeEvent) (*document, error) {
 	text := d.text
 	cur := d
 	known := d.dropped == 0 && d.lost == ""
+	work := 0
 	for i, c := range changes {
 		if c.Range == nil {
 			text, known = c.Text, true
 		} else {
 			if !known {
 				return nil, fmt.Errorf("the server does not hold the document's text; a change of a range cannot apply")
+			}
+			if work += len(text) + len(c.Text); work > maxChangeWork {
+				return nil, fmt.Errorf("too many changes in one notification for a document of %d bytes (over %d bytes to copy); send the whole text", len(text), maxChangeWork)
 			}
 			if i > 0 {
 				cur = &document{text: text, lines: lineStarts(text)}

@@ -3,6 +3,7 @@ package lsp
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/corspolicy/cors/lsp/protocol"
@@ -123,4 +124,28 @@ func FuzzPositions(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestChangesAreBounded checks that a notification's changes cost a
+// bounded time: each range change copies the whole text, so many small
+// changes to a large document, in a message of a few hundred kilobytes,
+// would hold the server for minutes. Past maxChangeWork they are not
+// applied, and the text is lost as for a change that cannot apply.
+func TestChangesAreBounded(t *testing.T) {
+	text := strings.Repeat("# a comment line of some length\n", 4<<20/32)
+	d := newDocument(nil, "file:///a.cors", 1, text)
+	var changes []protocol.TextDocumentContentChangeEvent
+	for i := range maxChangeWork/len(text) + 2 {
+		r := rng(uint32(i), 0, uint32(i), 1)
+		changes = append(changes, protocol.TextDocumentContentChangeEvent{Range: &r, Text: "#"})
+	}
+	start := time.Now()
+	_, err := d.withChanges(protocol.UTF16, 2, changes)
+	if err == nil || !strings.Contains(err.Error(), "too many") {
+		t.Errorf("%d changes to %d bytes: %v after %v, want them refused", len(changes), len(text), err, time.Since(start))
+	}
+	// Changes within the bound apply.
+	if nd, err := d.withChanges(protocol.UTF16, 3, changes[:8]); err != nil || !strings.HasPrefix(nd.text, "# a comment") {
+		t.Errorf("8 changes: %v", err)
+	}
 }

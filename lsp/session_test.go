@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -391,5 +392,44 @@ func TestLostText(t *testing.T) {
 	if d := c.diagnostics(uri, 3); len(d) != 0 {
 		t.Errorf("after the whole text: %+v", d)
 	}
+	c.shutdown()
+}
+
+// TestMostDocuments checks the bound on open documents: the server keeps
+// MaxDocuments of them, and a document opened past it is not kept, so
+// that requests about it fail; closing one makes room again.
+func TestMostDocuments(t *testing.T) {
+	c := start(t)
+	c.initialize()
+	// Diagnostics are not waited for here: drain them.
+	stop := make(chan struct{})
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		for {
+			select {
+			case _, ok := <-c.notes:
+				if !ok {
+					return
+				}
+			case <-stop:
+				return
+			}
+		}
+	}()
+	uri := func(i int) protocol.DocumentURI { return protocol.DocumentURI(fmt.Sprintf("file:///many/%d.cors", i)) }
+	for i := range MaxDocuments + 1 {
+		c.open(uri(i), "cors 1\n")
+	}
+	var syms []protocol.DocumentSymbol
+	c.call("textDocument/documentSymbol", textParams(uri(MaxDocuments-1)), &syms)
+	if e := c.callErr("textDocument/documentSymbol", textParams(uri(MaxDocuments))); e.Code != jsonrpc.CodeInvalidParams || !strings.Contains(e.Message, "is not open") {
+		t.Errorf("the document opened past the bound: %v, want it not open", e)
+	}
+	c.notify("textDocument/didClose", map[string]any{"textDocument": map[string]any{"uri": uri(0)}})
+	c.open(uri(MaxDocuments), "cors 1\n")
+	c.call("textDocument/documentSymbol", textParams(uri(MaxDocuments)), &syms)
+	close(stop)
+	<-drained
 	c.shutdown()
 }

@@ -213,7 +213,7 @@ func (g *Group) AnotherHeaderSet(h int, avoid []string) ([]string, bool) {
 	if r.Form != NamedHeaders {
 		return nil, false
 	}
-	if all := g.widest(h); !sameNames(all, avoid) {
+	if all := g.widest(h); !SameNames(all, avoid) {
 		return all, true
 	}
 	for i := range avoid {
@@ -243,9 +243,9 @@ func (g *Group) widest(h int) []string {
 	return all
 }
 
-// sameNames reports whether two sets of header names are equal, in any
+// SameNames reports whether two sets of header names are equal, in any
 // case and order.
-func sameNames(a, b []string) bool {
+func SameNames(a, b []string) bool {
 	norm := func(s []string) []string {
 		out := make([]string, len(s))
 		for i, n := range s {

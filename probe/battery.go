@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -9,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/corspolicy/cors/compile"
 )
 
 // Site is the origin whose trust the battery tests: the origin a service is
@@ -28,10 +29,11 @@ func (s Site) Origin() string { return s.Scheme + "://" + s.Host + s.Port }
 func (s Site) with(host string) string { return s.Scheme + "://" + host + s.Port }
 
 // ParseSite reads a serialised origin: scheme http or https, a host, an
-// optional port; nothing else. It accepts at most 326 bytes.
+// optional port; nothing else. It accepts at most compile.MaxOriginLength
+// bytes, the longest a serialised origin can be.
 func ParseSite(origin string) (Site, error) {
-	if len(origin) > 326 {
-		return Site{}, errors.New("an origin is at most 326 bytes")
+	if len(origin) > compile.MaxOriginLength {
+		return Site{}, fmt.Errorf("an origin is at most %d bytes", compile.MaxOriginLength)
 	}
 	u, err := url.Parse(origin)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"math"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -151,7 +152,10 @@ func TestParseSite(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"null", "www.example.com", "https://", "https://a.example/", "https://a.example?x", "ftp://a.example",
-		"https://u@a.example", "https://a.example:0", "https://a.example:080", "https://a b.example", strings.Repeat("a", 400)} {
+		"https://u@a.example", "https://a.example:0", "https://a.example:080", "https://a b.example", strings.Repeat("a", 400),
+		// One byte longer than a serialised origin can be: a host of
+		// 254 bytes, which no DNS name is.
+		"https://" + strings.Repeat("a.", 126) + "ab:65535"} {
 		if _, err := ParseSite(bad); err == nil {
 			t.Errorf("ParseSite(%q): no error", bad)
 		}
@@ -247,4 +251,15 @@ func FuzzParseSite(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestIntervalIsAWait checks that a rate, however small, spaces requests
+// by a wait: a time between two requests too long for a Duration must not
+// wrap around into none at all.
+func TestIntervalIsAWait(t *testing.T) {
+	for _, rate := range []float64{10, 1e-9, 1e-12, 1e-300, math.SmallestNonzeroFloat64} {
+		if d := interval(rate); d <= 0 {
+			t.Errorf("interval(%g) = %v, want a wait", rate, d)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -103,6 +104,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	site, err := ParseSite(siteOrigin)
 	if err != nil {
 		return nil, fmt.Errorf("bad site: %v", err)
+	}
+	if math.IsNaN(cfg.Rate) {
+		return nil, fmt.Errorf("bad rate %v: requests per second, or negative for no limit", cfg.Rate)
 	}
 	cfg = withDefaults(cfg)
 	paths := []string{base.Path}
@@ -212,12 +216,17 @@ func withDefaults(cfg Config) Config {
 }
 
 // interval returns the time between the starts of two requests at rate
-// requests per second; none for a negative rate.
+// requests per second; none for a negative rate. A rate so small that the
+// time does not fit in a Duration waits as long as one can: converted as
+// it is, it would wrap around to a negative wait, which is none.
 func interval(rate float64) time.Duration {
 	if rate < 0 {
 		return 0
 	}
-	return time.Duration(float64(time.Second) / rate)
+	if d := float64(time.Second) / rate; d < math.MaxInt64 {
+		return time.Duration(d)
+	}
+	return math.MaxInt64
 }
 
 // witnessProbe returns the request a region's witness stands for.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -339,4 +340,31 @@ func ExampleRun() {
 	// Output:
 	// error: any origin is trusted: Origin https://evil.net is answered with itself, with credentials (P101)
 	// 51 requests; exit status 1: true
+}
+
+// TestQueryNotSent checks that the URL's query, which may hold a token,
+// is never sent: every request goes to the path alone.
+func TestQueryNotSent(t *testing.T) {
+	rec := &recorder{}
+	run(t, rec, probe.Config{URL: "/items?token=secret", Site: site, Rate: -1})
+	if rec.count() == 0 {
+		t.Fatal("no request")
+	}
+	for _, r := range rec.reqs {
+		if r.URL.RawQuery != "" || r.URL.Path != "/items" {
+			t.Errorf("a request went to %s, want /items without its query", r.URL.RequestURI())
+		}
+	}
+}
+
+// TestRateNotANumber checks that a rate that is not a number is refused
+// before anything is sent, rather than read as no limit at all.
+func TestRateNotANumber(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	_, err := probe.Run(context.Background(), probe.Config{URL: srv.URL, Rate: math.NaN(), Clock: newFakeClock()})
+	if err == nil || !strings.Contains(err.Error(), "rate") || rec.count() != 0 {
+		t.Errorf("Run with a rate of NaN: %v, %d requests sent; want an error about the rate and none sent", err, rec.count())
+	}
 }

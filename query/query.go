@@ -17,6 +17,8 @@ package query
 
 import (
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -30,7 +32,7 @@ import (
 type Question struct {
 	Credentials bool   `json:"credentials,omitempty"` // actual requests carrying credentials
 	Origin      string `json:"origin,omitempty"`      // requests from this origin, a serialised origin
-	Path        string `json:"path,omitempty"`        // requests for this path, as sent
+	Path        string `json:"path,omitempty"`        // requests for this path, as sent: escapes decoded as the middleware decodes them
 	Method      string `json:"method,omitempty"`      // requests with this method, or preflights announcing it
 	Header      string `json:"header,omitempty"`      // preflights asking for this request header alone
 }
@@ -71,6 +73,7 @@ type Result struct {
 
 	space   *partition.Space
 	allowed map[partition.Region]bool
+	path    string // the question's path as the middleware judges it, or ""
 }
 
 // Entry is a set of regions allowed alike: every request of the origins,
@@ -110,7 +113,12 @@ func Ask(t *compile.Table, q Question) (*Result, error) {
 		return nil, fmt.Errorf("%s: policy %s: %w", t.Pos, t.Name, err)
 	}
 	res := &Result{Question: q, Policy: t.Name, space: s, allowed: map[partition.Region]bool{}}
-	if q.Path != "" && pathset.Unjudged(q.Path) {
+	if q.Path != "" {
+		if res.path, err = judgedPath(q.Path); err != nil {
+			return nil, err
+		}
+	}
+	if q.Path != "" && pathset.Unjudged(res.path) {
 		res.Note = q.Path + " holds a dot segment, a backslash or an escaped slash or backslash: such a path is denied whatever the policy"
 		return res, nil
 	}
@@ -121,7 +129,7 @@ func Ask(t *compile.Table, q Question) (*Result, error) {
 		probe.Origin = []string{q.Origin}
 	}
 	if q.Path != "" {
-		probe.Path = q.Path
+		probe.Path = res.path
 	}
 	if q.Method != "" {
 		probe.Method = q.Method
@@ -186,6 +194,18 @@ func Ask(t *compile.Table, q Question) (*Result, error) {
 	return res, nil
 }
 
+// judgedPath returns the path the middleware judges for a request sent
+// with path as its target: escapes decoded, never cleaned
+// (eval.RequestOf), or an error when no request can send it.
+func judgedPath(path string) (string, error) {
+	u, err := url.ParseRequestURI(path)
+	if err != nil {
+		return "", fmt.Errorf("path %q is not a path a request can send: %v", path, err)
+	}
+	r := eval.RequestOf(&http.Request{Method: "GET", URL: u, Header: http.Header{}})
+	return r.Path, nil
+}
+
 // check refuses a question no browser request could match.
 func (q Question) check() error {
 	if q.Path != "" && !strings.HasPrefix(q.Path, "/") {
@@ -209,7 +229,7 @@ func (res *Result) witness(r partition.Region) eval.Request {
 		w.Origin = []string{q.Origin}
 	}
 	if q.Path != "" {
-		w.Path = q.Path
+		w.Path = res.path
 	}
 	if q.Method != "" {
 		if r.Kind == eval.Preflight {
@@ -252,7 +272,7 @@ func present(d *eval.Decision) []string {
 // middleware reads one; a preflight carrying credentials, which the
 // middleware never presents, is not covered.
 func (res *Result) Allows(req *eval.Request) bool {
-	if !res.Question.selects(req) {
+	if !res.selects(req) {
 		return false
 	}
 	r, ok := res.space.Locate(req)
@@ -260,7 +280,8 @@ func (res *Result) Allows(req *eval.Request) bool {
 }
 
 // selects reports whether the question selects a request.
-func (q Question) selects(req *eval.Request) bool {
+func (res *Result) selects(req *eval.Request) bool {
+	q := res.Question
 	if len(req.Origin) == 0 {
 		return false
 	}
@@ -274,7 +295,7 @@ func (q Question) selects(req *eval.Request) bool {
 	}
 	switch {
 	case q.Origin != "" && (len(req.Origin) != 1 || req.Origin[0] != q.Origin),
-		q.Path != "" && req.Path != q.Path,
+		q.Path != "" && req.Path != res.path,
 		q.Method != "" && method != q.Method,
 		q.Credentials && (preflight || !req.Credentials):
 		return false

@@ -2,6 +2,7 @@ package query_test
 
 import (
 	"math/rand/v2"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -215,4 +216,41 @@ func Example() {
 	// paths: /auth/session
 	// methods: POST, DELETE
 	// answer: allowed with credentials
+}
+
+// TestPathAsSent checks that a question's path is the path as a request
+// sends it, its escapes decoded as the middleware decodes them: a question
+// about /api/%69tems is a question about what the middleware judges as
+// /api/items, and one about /%2e%2e/x about a dot segment.
+func TestPathAsSent(t *testing.T) {
+	tab := compiled(t, "cors 1\npolicy p {\n    allow \"https://a.example.com\" {\n        paths \"/api/items\"\n    }\n}\n")
+	for _, tc := range []struct {
+		path          string
+		allowed, note bool
+	}{
+		{"/api/items", true, false},
+		{"/api/%69tems", true, false},
+		{"/api/items%2F", false, true},
+		{"/%2e%2e/api/items", false, true},
+		{"/api/items%25", false, false},
+	} {
+		res, err := query.Ask(tab, query.Question{Path: tc.path})
+		if err != nil {
+			t.Errorf("%s: %v", tc.path, err)
+			continue
+		}
+		if got := len(res.Entries) > 0; got != tc.allowed || (res.Note != "") != tc.note {
+			t.Errorf("%s: allowed %v, note %q; want allowed %v, a note %v", tc.path, got, res.Note, tc.allowed, tc.note)
+		}
+		// The middleware's answer to the request sent with that path.
+		hr := httptest.NewRequest("GET", tc.path, nil)
+		hr.Header.Set("Origin", "https://a.example.com")
+		req := eval.RequestOf(hr)
+		if d := eval.Evaluate(tab, &req); d.Allowed != tc.allowed {
+			t.Errorf("%s: the middleware allows it: %v; the table of this test is wrong", tc.path, d.Allowed)
+		}
+	}
+	if _, err := query.Ask(tab, query.Question{Path: "/api/%zz"}); err == nil {
+		t.Errorf("a path with an invalid escape, which no request can send: no error")
+	}
 }

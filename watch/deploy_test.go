@@ -168,6 +168,26 @@ func TestImportedModuleEdit(t *testing.T) {
 	await(t, events, "partner a revoked by a rename", func(tab *compile.Table) bool { return !allows(tab, partnerA) && allows(tab, partnerB) })
 }
 
+// TestModuleDirectoryReplaced checks that replacing the directory a module
+// is in, by renaming another in its place as deployment tools do, reloads:
+// the module's own file never changes, only the directory the path passes
+// through, which the watch must follow below the import root.
+func TestModuleDirectoryReplaced(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "shared", "partners.cors"), partners(partnerA, partnerB))
+	writeFile(t, filepath.Join(dir, "api.cors"), importsShared)
+	_, events := watched(t, filepath.Join(dir, "api.cors"), Config{})
+
+	writeFile(t, filepath.Join(dir, "shared.new", "partners.cors"), partners(partnerA))
+	if err := os.Rename(filepath.Join(dir, "shared"), filepath.Join(dir, "shared.old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "shared.new"), filepath.Join(dir, "shared")); err != nil {
+		t.Fatal(err)
+	}
+	await(t, events, "partner b revoked by a new directory", func(tab *compile.Table) bool { return !allows(tab, partnerB) })
+}
+
 // TestRenameOverPolicy checks that a save made by writing a temporary
 // file and renaming it over the policy, as many editors and deployment
 // tools save, reloads.

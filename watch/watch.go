@@ -50,7 +50,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Settle is how long files must stay unchanged before a reload uses
 	// them: the wait after the last change before reading, and the time
-	// between the two reads that must agree; 50 ms when zero.
+	// between the two reads that must agree; 50 ms when zero or negative.
 	Settle time.Duration
 }
 
@@ -75,7 +75,9 @@ type Watcher struct {
 
 // New returns a watcher for the middleware. It does not load anything yet.
 func New(m *eval.Middleware, cfg Config) *Watcher {
-	if cfg.Settle == 0 {
+	if cfg.Settle <= 0 {
+		// Never no wait: two reads back to back can agree on a file
+		// caught half-written.
 		cfg.Settle = 50 * time.Millisecond
 	}
 	return &Watcher{cfg: cfg, m: m, wait: time.Sleep}

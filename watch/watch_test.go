@@ -231,3 +231,16 @@ func TestReloadRefusesUntrusted(t *testing.T) {
 		t.Error("the last good policy no longer serves")
 	}
 }
+
+// TestSettleIsAlwaysAWait checks that a reload waits between its two
+// reads whatever Config.Settle says: a negative interval, like zero, is the
+// default, never no wait, which would let two reads of a file caught
+// half-written agree.
+func TestSettleIsAlwaysAWait(t *testing.T) {
+	for _, settle := range []time.Duration{0, -time.Second} {
+		w := New(nil, Config{Path: "api.cors", Settle: settle})
+		if w.cfg.Settle != 50*time.Millisecond {
+			t.Errorf("Settle %v: the reload waits %v between its reads, want 50ms", settle, w.cfg.Settle)
+		}
+	}
+}

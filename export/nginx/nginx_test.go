@@ -322,3 +322,22 @@ func onTheWire(p string) bool {
 }
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+// TestSourceStaysInItsComment holds the name of the source, a file name
+// that may hold any byte but "/", to the comment that names it: a line
+// break in it must not start a line of configuration.
+func TestSourceStaysInItsComment(t *testing.T) {
+	table := compileOne(t, "cors 1\npolicy p {\n    allow \"https://a.example\"\n}\n")
+	opts := goldenOptions
+	opts.Source = "x\nserver { listen 9999; location = /x { return 200 pwned; } }\r\n#.cors, policy p"
+	conf, err := nginxexport.Config(table, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(string(conf), "\n\n")
+	for _, line := range strings.Split(head, "\n") {
+		if !strings.HasPrefix(line, "#") {
+			t.Errorf("a line of the header comment is configuration: %q", line)
+		}
+	}
+}

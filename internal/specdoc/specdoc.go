@@ -27,7 +27,7 @@ type Section struct {
 }
 
 // code matches a diagnostic code at the start of a heading or after "and".
-var code = regexp.MustCompile(`(?:^|\band )([LCESURX]\d{3}) —`)
+var code = regexp.MustCompile(`(?:^|\band )([LCESURXP]\d{3}) —`)
 
 // Parse splits a Markdown document into its sections. Lines in fenced code
 // blocks are never headings.
