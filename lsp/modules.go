@@ -38,13 +38,16 @@ func (s *Server) stdDir() string {
 		}
 		dir := s.opts.StdDir
 		if dir == "" {
-			base, err := os.UserCacheDir()
-			if err != nil {
-				base = os.TempDir()
-			}
 			// One directory per content, so that two versions of
-			// corsfmt never show each other's modules.
-			dir = filepath.Join(base, "corsfmt", "std-"+hex.EncodeToString(h.Sum(nil))[:12])
+			// corsfmt never show each other's modules; without a cache
+			// directory of the user's own, a fresh private one, never a
+			// shared and predictable path another user could plant
+			// links in.
+			if base, err := os.UserCacheDir(); err == nil {
+				dir = filepath.Join(base, "corsfmt", "std-"+hex.EncodeToString(h.Sum(nil))[:12])
+			} else if dir, err = os.MkdirTemp("", "corsfmt-std-"); err != nil {
+				return
+			}
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return
