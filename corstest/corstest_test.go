@@ -475,3 +475,152 @@ func TestThroughBundles(t *testing.T) {
 		}
 	}
 }
+
+// pinPolicy is a policy of overlapping rules, for the tests of what a case
+// pins down: both rules grant GET to a.example.com, the second with
+// credentials; b.example.com has the first alone.
+const pinPolicy = `cors 1
+
+policy p {
+    allow "https://a.example.com", "https://b.example.com" {
+        methods "GET", "PUT"
+        headers "X-A"
+    }
+
+    allow "https://a.example.com" {
+        methods "GET"
+        credentials
+    }
+}
+`
+
+// pinned writes pinPolicy and the fixture cases to a directory, as
+// p.cors and p.fixtures, and returns the policy they test.
+func pinned(t *testing.T, cases string) *corstest.Policy {
+	t.Helper()
+	dir := t.TempDir()
+	policy, fixtures := filepath.Join(dir, "p.cors"), filepath.Join(dir, "p.fixtures")
+	if err := os.WriteFile(policy, []byte(pinPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fixtures, []byte("fixtures 1\n\n"+cases), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := corstest.Load(policy, fixtures)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return corstest.Group(s)[0]
+}
+
+// TestExpectRuleAnyDecidingRule checks that "expect rule LINE" holds when
+// the rule at LINE is any of the rules that decide the case, not only the
+// first, and fails when it is none of them.
+func TestExpectRuleAnyDecidingRule(t *testing.T) {
+	p := pinned(t, `case "both rules decide" {
+    GET "/"
+    Origin "https://a.example.com"
+
+    expect allowed
+    expect rule 4
+    expect rule 9
+}
+
+case "the second rule does not decide" {
+    GET "/"
+    Origin "https://b.example.com"
+
+    expect rule 9
+}
+`)
+	results := p.Builds[0].Suites[0].Run()
+	if !results[0].Passed() {
+		t.Errorf("%s: %v", results[0].Name, results[0].Failures)
+	}
+	if f := results[1].Failures; len(f) != 1 || !strings.Contains(f[0], "expected the rule at line 9 to decide, got line 4") {
+		t.Errorf("%s: failures %q; want the rule at line 9 reported as not deciding", results[1].Name, f)
+	}
+}
+
+// TestCoverNeedsAnAllowedCase checks that a method or request header a
+// rule grants is covered only by an allowed case that uses it with the rule
+// deciding: a case the rule decides but that is denied (for credentials,
+// for private network access) shows nothing of the grant.
+func TestCoverNeedsAnAllowedCase(t *testing.T) {
+	c := pinned(t, `case "PUT with a cookie: the first rule denies it for credentials" {
+    PUT "/"
+    Origin "https://a.example.com"
+    Cookie "session=1"
+
+    expect denied
+    expect check credentials
+    expect rule 4
+}
+
+case "a preflight for X-A asking for private network access" {
+    OPTIONS "/"
+    Origin "https://b.example.com"
+    Access-Control-Request-Method "GET"
+    Access-Control-Request-Headers "x-a"
+    Access-Control-Request-Private-Network "true"
+
+    expect denied
+    expect check private-network
+    expect rule 4
+}
+`).Cover()
+	covered := map[string]bool{}
+	for _, it := range c.Items {
+		covered[it.What] = it.Covered
+	}
+	for what, want := range map[string]bool{
+		"allow rule at 4:5":                                             true, // it decides both cases
+		"method PUT of the allow rule at 4:5":                           false,
+		"method GET of the allow rule at 4:5":                           false,
+		"header x-a of the allow rule at 4:5":                           false,
+		"origin pattern https://a.example.com of the allow rule at 4:5": true,
+	} {
+		if got, ok := covered[what]; !ok || got != want {
+			t.Errorf("%s: covered %v (an item: %v), want %v", what, got, ok, want)
+		}
+	}
+	for _, r := range c.Policy.Builds[0].Suites[0].Run() {
+		if !r.Passed() {
+			t.Errorf("%s: %v", r.Name, r.Failures)
+		}
+	}
+}
+
+// TestMutateDropsEachOrigin checks that the mutation that drops one origin
+// of a list drops it: with a case for each origin, each such mutant is
+// caught, never taken for an equivalent.
+func TestMutateDropsEachOrigin(t *testing.T) {
+	ms, err := pinned(t, `case "b reads" {
+    GET "/"
+    Origin "https://b.example.com"
+
+    expect allowed
+}
+
+case "a writes" {
+    OPTIONS "/"
+    Origin "https://a.example.com"
+    Access-Control-Request-Method "PUT"
+
+    expect allowed
+}
+`).Mutate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, change := range []string{"without origin https://a.example.com", "without origin https://b.example.com"} {
+		i := slices.IndexFunc(ms, func(m corstest.Mutation) bool { return m.Rule.Line == 4 && m.Change == change })
+		if i < 0 {
+			t.Errorf("no mutation %q of the rule at line 4 among %v", change, ms)
+			continue
+		}
+		if m := ms[i]; !m.Caught || m.Equivalent {
+			t.Errorf("%s: caught %v, equivalent %v; want caught", m, m.Caught, m.Equivalent)
+		}
+	}
+}
