@@ -29,6 +29,7 @@ func TestBadInput(t *testing.T) {
 		{"byte order mark", []byte("\uFEFFcors 1\n"), "1:1: byte order mark"},
 		{"unterminated at EOF", []byte("cors 1\norigins a = \"https://a"), "2:13: string literal not terminated before the end of the file"},
 		{"control character", []byte("cors 1\norigins a = \"a\tb\"\n"), "2:15: control character U+0009 in string"},
+		{"DEL in string", []byte("cors 1\norigins a = \"a\x7fb\"\n"), "2:15: control character U+007F in string"},
 		{"10 MiB line", huge(10<<20, "x"), "2:1: line is 10485762 bytes long; the limit is 65536"},
 		{"10 MiB last line without a newline", bytes.TrimSuffix(huge(10<<20, "x"), []byte("\n")), "2:1: line is 10485762 bytes long; the limit is 65536"},
 		{"a long origin on the last line", []byte("cors 1\npolicy p { allow \"https://" + strings.Repeat("a", 70000) + ".example\" }"), "2:1: line is 70037 bytes long"},
