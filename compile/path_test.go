@@ -45,6 +45,8 @@ func TestPathPatternErrors(t *testing.T) {
 	}{
 		{"api/**", 0},
 		{"/api/**x", 5},
+		{"/api/x**", 6},
+		{"/a**b/c", 2},
 		{"/a?b", 2},
 		{"/a#b", 2},
 	} {
