@@ -48,6 +48,7 @@ var (
 	Paths   = []string{`"/api/**"`, `"/api/*/x"`, `"/public/**"`, `"/"`, `"/api/**/x"`, `"/public/*.png"`}
 	Methods = []string{`"GET"`, `"PUT"`, `"patch"`, `"DELETE"`, `"POST"`}
 	Headers = []string{`"Content-Type"`, `"X-A"`, `"Authorization"`, `"x-b"`}
+	Expose  = []string{`"X-Total"`, `"x-total"`, `"X-Id"`}
 )
 
 // The values of random requests, malformed ones among them.
@@ -110,8 +111,8 @@ func Rule(b *Choices) string {
 				fmt.Fprintf(&s, "headers %s\n", strings.Join(h, ", "))
 			}
 		}
-		if b.Pick(2) == 0 {
-			s.WriteString(`expose "X-Total", "x-total"` + "\n")
+		if e := b.Some(Expose, 2); len(e) > 0 {
+			fmt.Fprintf(&s, "expose %s\n", strings.Join(e, ", "))
 		}
 		if creds {
 			s.WriteString("credentials\n")
