@@ -1,6 +1,7 @@
 package corstest_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -494,13 +495,16 @@ policy p {
 }
 `
 
-// pinned writes pinPolicy and the fixture cases to a directory, as
-// p.cors and p.fixtures, and returns the policy they test.
-func pinned(t *testing.T, cases string) *corstest.Policy {
+// pinned is suiteOf for pinPolicy.
+func pinned(t *testing.T, cases string) *corstest.Policy { return suiteOf(t, pinPolicy, cases) }
+
+// suiteOf writes a policy and fixture cases to a directory, as p.cors and
+// p.fixtures, and returns the policy they test.
+func suiteOf(t *testing.T, src, cases string) *corstest.Policy {
 	t.Helper()
 	dir := t.TempDir()
 	policy, fixtures := filepath.Join(dir, "p.cors"), filepath.Join(dir, "p.fixtures")
-	if err := os.WriteFile(policy, []byte(pinPolicy), 0o644); err != nil {
+	if err := os.WriteFile(policy, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(fixtures, []byte("fixtures 1\n\n"+cases), 0o644); err != nil {
@@ -622,5 +626,163 @@ case "a writes" {
 		if m := ms[i]; !m.Caught || m.Equivalent {
 			t.Errorf("%s: caught %v, equivalent %v; want caught", m, m.Caught, m.Equivalent)
 		}
+	}
+}
+
+// TestCoverHeaderInAnyCase checks that a request header asked for in any
+// case covers the rule's grant of it: header names are compared without
+// regard to case.
+func TestCoverHeaderInAnyCase(t *testing.T) {
+	c := pinned(t, `case "a preflight for X-A" {
+    OPTIONS "/"
+    Origin "https://b.example.com"
+    Access-Control-Request-Method "GET"
+    Access-Control-Request-Headers "X-A"
+
+    expect allowed
+}
+`).Cover()
+	i := slices.IndexFunc(c.Items, func(it *corstest.Item) bool { return it.What == "header x-a of the allow rule at 4:5" })
+	if i < 0 || !c.Items[i].Covered {
+		t.Errorf("header x-a of the rule at 4:5 is not covered by a preflight asking for X-A")
+	}
+}
+
+// mutationsOf returns the mutations of a policy's fixture cases by their
+// report lines, the file's path left out.
+func mutationsOf(t *testing.T, p *corstest.Policy) map[string]corstest.Mutation {
+	t.Helper()
+	ms, err := p.Mutate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]corstest.Mutation{}
+	for _, m := range ms {
+		out[fmt.Sprintf("%d:%d: %s", m.Rule.Line, m.Rule.Column, m.Change)] = m
+	}
+	return out
+}
+
+// TestMutationsOneAtATime checks that each mutant differs from the policy
+// by its own change only: the credentials dropped first are put back
+// before the headers are changed, so that the case with a cookie, which
+// catches the first, catches no change of the headers but X-A's.
+func TestMutationsOneAtATime(t *testing.T) {
+	ms := mutationsOf(t, suiteOf(t, `cors 1
+
+policy p {
+    allow "https://a.example.com" {
+        credentials
+        headers "X-A", "X-B"
+        private-network
+    }
+}
+`, `case "a reads with a cookie" {
+    GET "/"
+    Origin "https://a.example.com"
+    Cookie "session=1"
+
+    expect allowed
+}
+
+case "a preflight for X-A" {
+    OPTIONS "/"
+    Origin "https://a.example.com"
+    Access-Control-Request-Method "GET"
+    Access-Control-Request-Headers "x-a"
+
+    expect allowed
+}
+`))
+	for change, caught := range map[string]bool{
+		"4:5: without credentials":     true,
+		"4:5: headers without X-A":     true,
+		"4:5: headers without X-B":     false,
+		"4:5: without private-network": false,
+	} {
+		m, ok := ms[change]
+		if !ok || m.Caught != caught || m.Equivalent {
+			t.Errorf("%s: made %v, caught %v, equivalent %v; want caught %v, not equivalent", change, ok, m.Caught, m.Equivalent, caught)
+		}
+	}
+}
+
+// TestMutantSeenOnlyWithCredentials checks that a mutant that answers
+// differently only to a request with credentials is not taken for an
+// equivalent: dropping the credentials of the rule that exposes X-E leaves
+// a credentialed GET to the other rule alone, without X-E, while every
+// request without credentials, preflights included, is answered alike.
+func TestMutantSeenOnlyWithCredentials(t *testing.T) {
+	ms := mutationsOf(t, suiteOf(t, `cors 1
+
+policy p {
+    allow "https://a.example.com" {
+        methods "GET"
+        expose  "X-E"
+        credentials
+    }
+
+    allow "https://a.example.com" {
+        methods "GET"
+        credentials
+    }
+}
+`, `case "a reads" {
+    GET "/"
+    Origin "https://a.example.com"
+
+    expect allowed
+}
+`))
+	if m, ok := ms["4:5: without credentials"]; !ok || m.Caught || m.Equivalent {
+		t.Errorf("without credentials: made %v, caught %v, equivalent %v; want a mutant no case catches, not an equivalent", ok, m.Caught, m.Equivalent)
+	}
+}
+
+// TestUpdateDropsACheckThatHolds checks that -update drops an "expect
+// check" line of a case that is now allowed, rather than writing a check
+// named none, which does not parse as a failed check.
+func TestUpdateDropsACheckThatHolds(t *testing.T) {
+	s := pinned(t, `case "b reads" {
+    GET "/"
+    Origin "https://b.example.com"
+
+    expect denied
+    expect check method
+}
+`).Builds[0].Suites[0]
+	out, err := s.Update()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "expect check") || !strings.Contains(string(out), "expect allowed") {
+		t.Errorf("updated:\n%s", out)
+	}
+}
+
+// TestUpdateTableCaseWhereOriginsDisagree checks that -update leaves the
+// lines of a table case on which its origins' answers differ as they are,
+// and takes the values on which they agree.
+func TestUpdateTableCaseWhereOriginsDisagree(t *testing.T) {
+	s := pinned(t, `case "a and c read" {
+    GET "/"
+    origins "https://a.example.com", "https://c.example.com"
+
+    expect denied
+    expect no Access-Control-Allow-Origin
+    expect Vary "Cookie"
+}
+`).Builds[0].Suites[0]
+	out, err := s.Update()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"expect denied\n", "expect no Access-Control-Allow-Origin\n", "expect Vary \"Origin\"\n"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("updated case lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "expect allowed") || strings.Contains(string(out), "Access-Control-Allow-Credentials") {
+		t.Errorf("updated with one origin's answer:\n%s", out)
 	}
 }
