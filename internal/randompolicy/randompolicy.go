@@ -46,7 +46,7 @@ var (
 		`"https://*.a.example.com:8443"`, `"https://b.example.org"`, `"http://[::1]:8080"`, "any", "null",
 		`"https://*.example.com:*"`, `"https://example.com"`, `"https://example.com:8443"`, `"https://a_b.example.com"`}
 	Paths   = []string{`"/api/**"`, `"/api/*/x"`, `"/public/**"`, `"/"`, `"/api/**/x"`, `"/public/*.png"`}
-	Methods = []string{`"GET"`, `"PUT"`, `"patch"`, `"DELETE"`, `"POST"`}
+	Methods = []string{`"GET"`, `"PUT"`, `"patch"`, `"DELETE"`, `"POST"`, `"PATCH"`}
 	Headers = []string{`"Content-Type"`, `"X-A"`, `"Authorization"`, `"x-b"`}
 	Expose  = []string{`"X-Total"`, `"x-total"`, `"X-Id"`}
 )
@@ -60,7 +60,7 @@ var (
 		"https://a_b.example.com", "https://xn--f.example.com", "https://xn--bcher-kva.example.com", "https://-x.example.com"}
 	RequestPaths = []string{"/api/x", "/api/v/x", "/public/", "/", "/other", "/api", "/public/../api/x", "/api/x%2Fy", "/api//x", "/api/x\\y",
 		"/api/vx", "/api/v/w/x", "/public/a.png", "/public/a/b.png"}
-	RequestMethods = []string{"GET", "PUT", "OPTIONS", "patch", "DELETE", "POST", "HEAD"}
+	RequestMethods = []string{"GET", "PUT", "OPTIONS", "patch", "DELETE", "POST", "HEAD", "PATCH"}
 	RequestHeaders = []string{"content-type", "X-A", "authorization", "x-b", "x-c", " , ", "bad header"}
 )
 
