@@ -45,8 +45,9 @@ var hostTable = []struct {
 	{"", false},
 	{".a", false},
 	{"*", false},
-	{strings.Repeat("a.", 120) + "a", true},  // 241 bytes, 253 with the base
-	{strings.Repeat("a.", 121) + "a", false}, // 255
+	{strings.Repeat("a.", 120) + "a", true},   // 241 bytes, 253 with the base
+	{strings.Repeat("a.", 120) + "ab", false}, // 254
+	{strings.Repeat("a.", 121) + "a", false},  // 255
 }
 
 // hostAnswers returns whether the compiler accepts "https://FRONT.example.com"

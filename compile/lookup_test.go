@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -109,5 +110,99 @@ policy p {
 		if got != tc.want {
 			t.Errorf("Lookup(%q) = %v, want %v", tc.origin, [...]string{"refused", "other", "covered"}[got], [...]string{"refused", "other", "covered"}[tc.want])
 		}
+	}
+}
+
+// TestLookupWildcardBesideApex checks that a wildcard never reaches its
+// own base, the apex, whatever its port and whatever else names the apex:
+// "*.example.com" covers one or more labels in front of example.com and
+// never example.com itself (SPEC.md, "Subdomain wildcard"). The apex is
+// another site, and a wildcard's rule in the apex's cell would hand it the
+// wildcard's grants, credentials included. Each case lists the lines of the
+// allow rules Lookup must find for an origin, and only those.
+func TestLookupWildcardBesideApex(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		rules []string // one a line, from line 4
+		want  map[string][]int
+	}{
+		{"a wildcard on any port", []string{
+			`allow "https://*.example.com:*" { credentials }`,
+		}, map[string][]int{
+			"https://example.com":        nil,
+			"https://example.com:8443":   nil,
+			"https://a.example.com":      {4},
+			"https://a.example.com:8443": {4},
+			"https://b.a.example.com":    {4},
+		}},
+		{"a wildcard beside an exact apex on the same port", []string{
+			`allow "https://*.example.com" { credentials }`,
+			`allow "https://example.com"`,
+		}, map[string][]int{
+			"https://example.com":      {5},
+			"https://example.com:8443": nil,
+			"https://a.example.com":    {4},
+		}},
+		{"a wildcard beside an exact apex on another port", []string{
+			`allow "https://*.example.com:8443" { credentials }`,
+			`allow "https://example.com:8443"`,
+		}, map[string][]int{
+			"https://example.com:8443":   {5},
+			"https://example.com":        nil,
+			"https://a.example.com:8443": {4},
+			"https://a.example.com":      nil,
+		}},
+		{"a wildcard on any port beside an exact apex", []string{
+			`allow "https://*.example.com:*" { credentials }`,
+			`allow "https://example.com"`,
+		}, map[string][]int{
+			"https://example.com":        {5},
+			"https://example.com:8443":   nil,
+			"https://a.example.com:8443": {4},
+		}},
+		{"a wildcard beside an apex on any port", []string{
+			`allow "https://*.example.com" { credentials }`,
+			`allow "https://example.com:*"`,
+		}, map[string][]int{
+			"https://example.com":      {5},
+			"https://example.com:8443": {5},
+			"https://a.example.com":    {4},
+		}},
+		{"nested wildcards: the outer reaches the inner's apex, the inner does not", []string{
+			`allow "https://*.example.com:*"`,
+			`allow "https://*.a.example.com" { credentials }`,
+			`allow "https://a.example.com"`,
+		}, map[string][]int{
+			"https://a.example.com":      {4, 6},
+			"https://a.example.com:8443": {4},
+			"https://b.a.example.com":    {4, 5},
+			"https://example.com":        nil,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "cors 1\n\npolicy p {\n" + strings.Join(tc.rules, "\n") + "\n}\n"
+			prog, err := CompileSource("apex.cors", []byte(src), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tab, err := prog.Policy("p")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for origin, want := range tc.want {
+				c, ok := tab.Lookup(origin)
+				if !ok {
+					t.Errorf("Lookup(%q) refuses a serialised origin", origin)
+					continue
+				}
+				var got []int
+				for _, r := range c.Allow {
+					got = append(got, r.Pos.Line)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("Lookup(%q) finds the rules at lines %v, want %v", origin, got, want)
+				}
+			}
+		})
 	}
 }

@@ -57,6 +57,8 @@ func TestParsePattern(t *testing.T) {
 		{"https://app .example.com", "error@11: space"},
 		{"http://[::1", "error@7: closing ]"},
 		{"http://[fe80::1%25eth0]", "error@8: not an IPv6 address"},
+		{"http://[::ffff:127.0.0.1]", "error@8: not an IPv6 address"}, // IPv4-mapped: browsers send the IPv4 form
+		{"http://[::ffff:7f00:1]", "error@8: not an IPv6 address"},
 	}
 	for _, tt := range tests {
 		p, err := ParsePattern(tt.in)

@@ -3,6 +3,7 @@ package compile
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -50,6 +51,43 @@ policy status {
 			t.Errorf("profile %q, policy %s: got %v, want %q", tt.profile, tt.policy, err, tt.err)
 		case tt.err != "" && errorCode(err) != CodeProfile:
 			t.Errorf("profile %q: code %q, want %s", tt.profile, errorCode(err), CodeProfile)
+		}
+	}
+}
+
+// TestProfileBlockBuilds checks which rules each build has: the rules of a
+// profile block are in the build of every profile the block names, the
+// rules outside blocks in every build, and nothing else.
+func TestProfileBlockBuilds(t *testing.T) {
+	const src = `cors 1
+
+policy api {
+    allow "https://app.example.com"
+
+    profile staging, dev {
+        allow "https://staging.example.com"
+    }
+
+    profile dev {
+        allow "http://localhost:3000"
+    }
+}
+`
+	for profile, want := range map[string][]int{"": {4}, "staging": {4, 7}, "dev": {4, 7, 11}} {
+		prog, err := CompileSource("api.cors", []byte(src), Options{Profile: profile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab, err := prog.Policy("api")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []int
+		for _, r := range tab.Rules {
+			lines = append(lines, r.Pos.Line)
+		}
+		if !slices.Equal(lines, want) {
+			t.Errorf("the build for profile %q has the rules at lines %v, want %v", profile, lines, want)
 		}
 	}
 }

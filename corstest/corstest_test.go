@@ -1,6 +1,7 @@
 package corstest_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -489,5 +490,315 @@ func TestLoadRefusesUntrusted(t *testing.T) {
 	list, ok := err.(lang.ErrorList)
 	if !ok || len(list) != 1 || list[0].Code != "S103" || list[0].Pos.Line != 4 || list[0].Pos.Column != 11 {
 		t.Fatalf("Load: %v; want one S103 error at 4:11", err)
+	}
+}
+
+// pinPolicy is a policy of overlapping rules, for the tests of what a case
+// pins down: both rules grant GET to a.example.com, the second with
+// credentials; b.example.com has the first alone.
+const pinPolicy = `cors 1
+
+policy p {
+    allow "https://a.example.com", "https://b.example.com" {
+        methods "GET", "PUT"
+        headers "X-A"
+    }
+
+    allow "https://a.example.com" {
+        methods "GET"
+        credentials
+    }
+}
+`
+
+// pinned is suiteOf for pinPolicy.
+func pinned(t *testing.T, cases string) *corstest.Policy { return suiteOf(t, pinPolicy, cases) }
+
+// suiteOf writes a policy and fixture cases to a directory, as p.cors and
+// p.fixtures, and returns the policy they test.
+func suiteOf(t *testing.T, src, cases string) *corstest.Policy {
+	t.Helper()
+	dir := t.TempDir()
+	policy, fixtures := filepath.Join(dir, "p.cors"), filepath.Join(dir, "p.fixtures")
+	if err := os.WriteFile(policy, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fixtures, []byte("fixtures 1\n\n"+cases), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := corstest.Load(policy, fixtures)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return corstest.Group(s)[0]
+}
+
+// TestExpectRuleAnyDecidingRule checks that "expect rule LINE" holds when
+// the rule at LINE is any of the rules that decide the case, not only the
+// first, and fails when it is none of them.
+func TestExpectRuleAnyDecidingRule(t *testing.T) {
+	p := pinned(t, `case "both rules decide" {
+    GET "/"
+    Origin "https://a.example.com"
+
+    expect allowed
+    expect rule 4
+    expect rule 9
+}
+
+case "the second rule does not decide" {
+    GET "/"
+    Origin "https://b.example.com"
+
+    expect rule 9
+}
+`)
+	results := p.Builds[0].Suites[0].Run()
+	if !results[0].Passed() {
+		t.Errorf("%s: %v", results[0].Name, results[0].Failures)
+	}
+	if f := results[1].Failures; len(f) != 1 || !strings.Contains(f[0], "expected the rule at line 9 to decide, got line 4") {
+		t.Errorf("%s: failures %q; want the rule at line 9 reported as not deciding", results[1].Name, f)
+	}
+}
+
+// TestCoverNeedsAnAllowedCase checks that a method or request header a
+// rule grants is covered only by an allowed case that uses it with the rule
+// deciding: a case the rule decides but that is denied (for credentials,
+// for private network access) shows nothing of the grant.
+func TestCoverNeedsAnAllowedCase(t *testing.T) {
+	c := pinned(t, `case "PUT with a cookie: the first rule denies it for credentials" {
+    PUT "/"
+    Origin "https://a.example.com"
+    Cookie "session=1"
+
+    expect denied
+    expect check credentials
+    expect rule 4
+}
+
+case "a preflight for X-A asking for private network access" {
+    OPTIONS "/"
+    Origin "https://b.example.com"
+    Access-Control-Request-Method "GET"
+    Access-Control-Request-Headers "x-a"
+    Access-Control-Request-Private-Network "true"
+
+    expect denied
+    expect check private-network
+    expect rule 4
+}
+`).Cover()
+	covered := map[string]bool{}
+	for _, it := range c.Items {
+		covered[it.What] = it.Covered
+	}
+	for what, want := range map[string]bool{
+		"allow rule at 4:5":                                             true, // it decides both cases
+		"method PUT of the allow rule at 4:5":                           false,
+		"method GET of the allow rule at 4:5":                           false,
+		"header x-a of the allow rule at 4:5":                           false,
+		"origin pattern https://a.example.com of the allow rule at 4:5": true,
+	} {
+		if got, ok := covered[what]; !ok || got != want {
+			t.Errorf("%s: covered %v (an item: %v), want %v", what, got, ok, want)
+		}
+	}
+	for _, r := range c.Policy.Builds[0].Suites[0].Run() {
+		if !r.Passed() {
+			t.Errorf("%s: %v", r.Name, r.Failures)
+		}
+	}
+}
+
+// TestMutateDropsEachOrigin checks that the mutation that drops one origin
+// of a list drops it: with a case for each origin, each such mutant is
+// caught, never taken for an equivalent.
+func TestMutateDropsEachOrigin(t *testing.T) {
+	ms, err := pinned(t, `case "b reads" {
+    GET "/"
+    Origin "https://b.example.com"
+
+    expect allowed
+}
+
+case "a writes" {
+    OPTIONS "/"
+    Origin "https://a.example.com"
+    Access-Control-Request-Method "PUT"
+
+    expect allowed
+}
+`).Mutate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, change := range []string{"without origin https://a.example.com", "without origin https://b.example.com"} {
+		i := slices.IndexFunc(ms, func(m corstest.Mutation) bool { return m.Rule.Line == 4 && m.Change == change })
+		if i < 0 {
+			t.Errorf("no mutation %q of the rule at line 4 among %v", change, ms)
+			continue
+		}
+		if m := ms[i]; !m.Caught || m.Equivalent {
+			t.Errorf("%s: caught %v, equivalent %v; want caught", m, m.Caught, m.Equivalent)
+		}
+	}
+}
+
+// TestCoverHeaderInAnyCase checks that a request header asked for in any
+// case covers the rule's grant of it: header names are compared without
+// regard to case.
+func TestCoverHeaderInAnyCase(t *testing.T) {
+	c := pinned(t, `case "a preflight for X-A" {
+    OPTIONS "/"
+    Origin "https://b.example.com"
+    Access-Control-Request-Method "GET"
+    Access-Control-Request-Headers "X-A"
+
+    expect allowed
+}
+`).Cover()
+	i := slices.IndexFunc(c.Items, func(it *corstest.Item) bool { return it.What == "header x-a of the allow rule at 4:5" })
+	if i < 0 || !c.Items[i].Covered {
+		t.Errorf("header x-a of the rule at 4:5 is not covered by a preflight asking for X-A")
+	}
+}
+
+// mutationsOf returns the mutations of a policy's fixture cases by their
+// report lines, the file's path left out.
+func mutationsOf(t *testing.T, p *corstest.Policy) map[string]corstest.Mutation {
+	t.Helper()
+	ms, err := p.Mutate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]corstest.Mutation{}
+	for _, m := range ms {
+		out[fmt.Sprintf("%d:%d: %s", m.Rule.Line, m.Rule.Column, m.Change)] = m
+	}
+	return out
+}
+
+// TestMutationsOneAtATime checks that each mutant differs from the policy
+// by its own change only: the credentials dropped first are put back
+// before the headers are changed, so that the case with a cookie, which
+// catches the first, catches no change of the headers but X-A's.
+func TestMutationsOneAtATime(t *testing.T) {
+	ms := mutationsOf(t, suiteOf(t, `cors 1
+
+policy p {
+    allow "https://a.example.com" {
+        credentials
+        headers "X-A", "X-B"
+        private-network
+    }
+}
+`, `case "a reads with a cookie" {
+    GET "/"
+    Origin "https://a.example.com"
+    Cookie "session=1"
+
+    expect allowed
+}
+
+case "a preflight for X-A" {
+    OPTIONS "/"
+    Origin "https://a.example.com"
+    Access-Control-Request-Method "GET"
+    Access-Control-Request-Headers "x-a"
+
+    expect allowed
+}
+`))
+	for change, caught := range map[string]bool{
+		"4:5: without credentials":     true,
+		"4:5: headers without X-A":     true,
+		"4:5: headers without X-B":     false,
+		"4:5: without private-network": false,
+	} {
+		m, ok := ms[change]
+		if !ok || m.Caught != caught || m.Equivalent {
+			t.Errorf("%s: made %v, caught %v, equivalent %v; want caught %v, not equivalent", change, ok, m.Caught, m.Equivalent, caught)
+		}
+	}
+}
+
+// TestMutantSeenOnlyWithCredentials checks that a mutant that answers
+// differently only to a request with credentials is not taken for an
+// equivalent: dropping the credentials of the rule that exposes X-E leaves
+// a credentialed GET to the other rule alone, without X-E, while every
+// request without credentials, preflights included, is answered alike.
+func TestMutantSeenOnlyWithCredentials(t *testing.T) {
+	ms := mutationsOf(t, suiteOf(t, `cors 1
+
+policy p {
+    allow "https://a.example.com" {
+        methods "GET"
+        expose  "X-E"
+        credentials
+    }
+
+    allow "https://a.example.com" {
+        methods "GET"
+        credentials
+    }
+}
+`, `case "a reads" {
+    GET "/"
+    Origin "https://a.example.com"
+
+    expect allowed
+}
+`))
+	if m, ok := ms["4:5: without credentials"]; !ok || m.Caught || m.Equivalent {
+		t.Errorf("without credentials: made %v, caught %v, equivalent %v; want a mutant no case catches, not an equivalent", ok, m.Caught, m.Equivalent)
+	}
+}
+
+// TestUpdateDropsACheckThatHolds checks that -update drops an "expect
+// check" line of a case that is now allowed, rather than writing a check
+// named none, which does not parse as a failed check.
+func TestUpdateDropsACheckThatHolds(t *testing.T) {
+	s := pinned(t, `case "b reads" {
+    GET "/"
+    Origin "https://b.example.com"
+
+    expect denied
+    expect check method
+}
+`).Builds[0].Suites[0]
+	out, err := s.Update()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "expect check") || !strings.Contains(string(out), "expect allowed") {
+		t.Errorf("updated:\n%s", out)
+	}
+}
+
+// TestUpdateTableCaseWhereOriginsDisagree checks that -update leaves the
+// lines of a table case on which its origins' answers differ as they are,
+// and takes the values on which they agree.
+func TestUpdateTableCaseWhereOriginsDisagree(t *testing.T) {
+	s := pinned(t, `case "a and c read" {
+    GET "/"
+    origins "https://a.example.com", "https://c.example.com"
+
+    expect denied
+    expect no Access-Control-Allow-Origin
+    expect Vary "Cookie"
+}
+`).Builds[0].Suites[0]
+	out, err := s.Update()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"expect denied\n", "expect no Access-Control-Allow-Origin\n", "expect Vary \"Origin\"\n"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("updated case lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "expect allowed") || strings.Contains(string(out), "Access-Control-Allow-Credentials") {
+		t.Errorf("updated with one origin's answer:\n%s", out)
 	}
 }

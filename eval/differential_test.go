@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/corspolicy/cors/compile"
@@ -27,22 +28,54 @@ func FuzzDifferential(f *testing.F) {
 	for _, seed := range []string{"", "\x01\x02\x03\x04\x05\x06\x07\x08\x09", "\xff\x00\x7f\x10\x20\x30\x40\x50\x60\x70\x80\x90"} {
 		f.Add([]byte(seed))
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		b := randompolicy.New(data)
-		src := randomPolicy(b)
-		prog, err := compile.CompileSource("fuzz.cors", []byte(src), compile.Options{})
-		if err != nil {
-			return // e.g. any with credentials: refused, rightly
+	f.Fuzz(func(t *testing.T, data []byte) { checkDifferential(t, data) })
+}
+
+// TestDifferential is FuzzDifferential over a fixed sample of random
+// inputs, so that go test holds Evaluate to Reference on thousands of
+// policies, not only on the fuzz target's seeds.
+func TestDifferential(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 24))
+	n := 3000
+	if testing.Short() {
+		n = 1000
+	}
+	compiled := 0
+	for range n {
+		data := make([]byte, 128)
+		for i := range data {
+			data[i] = byte(r.IntN(256))
 		}
-		tab, _ := prog.Policy("p")
-		for range 8 {
-			req := randomRequest(b)
-			got, want := Evaluate(tab, &req), Reference(tab, &req)
-			if diff := cmp.Diff(summary(&want), summary(&got)); diff != "" {
-				t.Fatalf("policy:\n%s\nrequest: %+v\n(-reference +evaluate):\n%s", src, req, diff)
-			}
+		if checkDifferential(t, data) {
+			compiled++
 		}
-	})
+	}
+	if compiled < n/2 {
+		t.Errorf("only %d of %d random policies compile: the sample tries too little", compiled, n)
+	}
+}
+
+// checkDifferential compiles the random policy data makes and answers
+// eight random requests with Evaluate and Reference, which must agree on
+// the decision, the failed check, the deciding rules, the status and every
+// header. It reports whether the policy compiled.
+func checkDifferential(t *testing.T, data []byte) bool {
+	t.Helper()
+	b := randompolicy.New(data)
+	src := randomPolicy(b)
+	prog, err := compile.CompileSource("fuzz.cors", []byte(src), compile.Options{})
+	if err != nil {
+		return false // e.g. any with credentials: refused, rightly
+	}
+	tab, _ := prog.Policy("p")
+	for range 8 {
+		req := randomRequest(b)
+		got, want := Evaluate(tab, &req), Reference(tab, &req)
+		if diff := cmp.Diff(summary(&want), summary(&got)); diff != "" {
+			t.Fatalf("policy:\n%s\nrequest: %+v\n(-reference +evaluate):\n%s", src, req, diff)
+		}
+	}
+	return true
 }
 
 type decisionSummary struct {

@@ -224,3 +224,105 @@ func TestWriteDoesNotShare(t *testing.T) {
 		}
 	}
 }
+
+// TestPublicAnswerUnderDeny checks the public answer where only rules
+// naming any cover a path (SPEC.md, "Vary"): "*" for a method an allow any
+// rule grants, on every response, with or without Origin, and no CORS
+// header at all, no Vary either, where a deny any rule takes the request
+// away, whether it names methods or not. Reference must agree.
+func TestPublicAnswerUnderDeny(t *testing.T) {
+	tab := compileOne(t, `cors 1
+
+policy api {
+    allow any {
+        paths   "/pub/**"
+        methods "GET", "HEAD"
+        expose  "X-Total"
+    }
+
+    deny any {
+        paths "/pub/closed/**"
+    }
+
+    deny any {
+        paths   "/pub/read-only/**"
+        methods "HEAD"
+    }
+}
+`)
+	public := map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Total"}
+	none := map[string]string{}
+	for _, tc := range []struct {
+		method, path string
+		origin       []string
+		want         map[string]string
+	}{
+		{"GET", "/pub/x", nil, public},
+		{"GET", "/pub/x", []string{"https://a.example.com"}, public},
+		{"DELETE", "/pub/x", nil, none},
+		{"GET", "/pub/closed/x", nil, none},
+		{"GET", "/pub/closed/x", []string{"https://a.example.com"}, none},
+		{"HEAD", "/pub/read-only/x", nil, none},
+		{"HEAD", "/pub/read-only/x", []string{"null"}, none},
+		{"GET", "/pub/read-only/x", nil, public},
+	} {
+		r := Request{Method: tc.method, Path: tc.path, Origin: tc.origin}
+		for name, d := range map[string]Decision{"Evaluate": Evaluate(tab, &r), "Reference": Reference(tab, &r)} {
+			got := map[string]string{}
+			for k, v := range d.Header() {
+				got[k] = strings.Join(v, ", ")
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s %s from %q: %s headers (-want +got):\n%s", tc.method, tc.path, tc.origin, name, diff)
+			}
+		}
+	}
+}
+
+// TestPathProblem lists paths that routers read in different ways, which
+// pathProblem must name, beside paths that only look like them; a CORS
+// request for one of the former is denied with the check path and varies
+// by origin.
+func TestPathProblem(t *testing.T) {
+	tab := loadTable(t, "testdata/api.cors", "api")
+	for _, tc := range []struct {
+		path    string
+		problem bool
+	}{
+		{"/api/items", false},
+		{"/", false},
+		{"/api//items", false},
+		{"/api;x/items", false},
+		{"/api/a.b", false},
+		{"/api/.a", false},
+		{"/api/a..", false},
+		{"/api/...", false},
+		{"/api/%2", false},
+		{"/api/%25", false},
+		{"/api/%2e", false},
+		{"/api/.", true},
+		{"/api/./x", true},
+		{"/./api/x", true},
+		{"/api/..", true},
+		{"/api/../api/x", true},
+		{"/api/x\\y", true},
+		{"/api/x%2fy", true},
+		{"/api/x%2Fy", true},
+		{"/api/x%5cy", true},
+		{"/api/x%5Cy", true},
+		{"*", true},
+		{"api/items", true},
+		{"", true},
+	} {
+		if got := pathProblem(tc.path) != ""; got != tc.problem {
+			t.Errorf("pathProblem(%q) = %q; want a problem: %v", tc.path, pathProblem(tc.path), tc.problem)
+		}
+		if !tc.problem {
+			continue
+		}
+		r := Request{Method: "GET", Path: tc.path, Origin: []string{app}}
+		if d := Evaluate(tab, &r); d.Allowed || d.Failed != CheckPath || d.Vary != "Origin" {
+			t.Errorf("GET %q: allowed %v, check %v, Vary %q; want denied, check path, Vary: Origin", tc.path, d.Allowed, d.Failed, d.Vary)
+		}
+	}
+}

@@ -115,3 +115,46 @@ func TestHostileEcho(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestHeaderBounds puts Access-Control-Request-Headers at each of
+// its bounds (SPEC.md, "Preflight": more than 64 lines, more than 64 names,
+// or more than 4096 bytes once the lines are joined with commas is denied)
+// and one past it, on one line and over several, with a name the rule
+// grants: the bound itself is allowed, one more is denied with the check
+// header. Reference, which counts in its own way, must agree.
+func TestRequestHeaderBounds(t *testing.T) {
+	tab := loadTable(t, "testdata/api.cors", "api")
+	names := func(n int) []string { return strings.Split(strings.Repeat("content-type,", n-1)+"content-type", ",") }
+	// padded returns one name padded with blanks to n bytes.
+	padded := func(n int) string { return "content-type" + strings.Repeat(" ", n-len("content-type")) }
+	for _, tc := range []struct {
+		name    string
+		lines   []string
+		allowed bool
+	}{
+		{"64 names on one line", []string{strings.Join(names(64), ",")}, true},
+		{"65 names on one line", []string{strings.Join(names(65), ",")}, false},
+		{"64 names, one a line", names(64), true},
+		{"65 names, one a line", names(65), false},
+		{"64 names over two lines", []string{strings.Join(names(32), ","), strings.Join(names(32), ",")}, true},
+		{"65 names over two lines", []string{strings.Join(names(32), ","), strings.Join(names(33), ",")}, false},
+		{"64 names and an empty name", []string{strings.Join(names(64), ",") + ", ,"}, true},
+		{"64 lines, one of them empty", append(names(63), ""), true},
+		{"65 lines, one of them empty", append(names(64), ""), false},
+		{"one line of 4096 bytes", []string{padded(4096)}, true},
+		{"one line of 4097 bytes", []string{padded(4097)}, false},
+		{"two lines of 4096 bytes joined", []string{padded(2000), padded(2095)}, true},
+		{"two lines of 4097 bytes joined", []string{padded(2000), padded(2096)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Request{Method: "OPTIONS", Path: "/api/items", Origin: []string{app}, RequestMethod: []string{"PUT"}, RequestHeaders: tc.lines}
+			d := Evaluate(tab, &r)
+			if d.Allowed != tc.allowed || !tc.allowed && d.Failed != CheckHeader {
+				t.Errorf("allowed %v (check %v, %s); want allowed %v, or else the check header", d.Allowed, d.Failed, d.Detail, tc.allowed)
+			}
+			if ref := Reference(tab, &r); ref.Allowed != d.Allowed || ref.Failed != d.Failed {
+				t.Errorf("Reference: allowed %v (check %v); Evaluate: allowed %v (check %v)", ref.Allowed, ref.Failed, d.Allowed, d.Failed)
+			}
+		})
+	}
+}

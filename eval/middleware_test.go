@@ -42,6 +42,14 @@ func TestMiddleware(t *testing.T) {
 			t.Errorf("reached=%v code=%d headers=%v", reached != nil, w.Code, w.Header())
 		}
 	})
+	t.Run("a Cookie on a preflight is not credentials", func(t *testing.T) {
+		// Browsers never send cookies on a preflight; one that arrives
+		// must not make a rule without credentials refuse it.
+		w := serve("OPTIONS", "/api/items", map[string]string{"Origin": "http://localhost:3000", "Access-Control-Request-Method": "PATCH", "Cookie": "session=1"})
+		if reached != nil || w.Code != 200 || w.Header().Get("Access-Control-Allow-Origin") != "http://localhost:3000" {
+			t.Errorf("reached=%v code=%d headers=%v", reached != nil, w.Code, w.Header())
+		}
+	})
 	t.Run("OPTIONS without Access-Control-Request-Method reaches the handler", func(t *testing.T) {
 		serve("OPTIONS", "/api/items", map[string]string{"Origin": app})
 		if reached == nil {

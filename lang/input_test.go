@@ -29,9 +29,12 @@ func TestBadInput(t *testing.T) {
 		{"byte order mark", []byte("\uFEFFcors 1\n"), "1:1: byte order mark"},
 		{"unterminated at EOF", []byte("cors 1\norigins a = \"https://a"), "2:13: string literal not terminated before the end of the file"},
 		{"control character", []byte("cors 1\norigins a = \"a\tb\"\n"), "2:15: control character U+0009 in string"},
+		{"DEL in string", []byte("cors 1\norigins a = \"a\x7fb\"\n"), "2:15: control character U+007F in string"},
 		{"10 MiB line", huge(10<<20, "x"), "2:1: line is 10485762 bytes long; the limit is 65536"},
+		{"10 MiB last line without a newline", bytes.TrimSuffix(huge(10<<20, "x"), []byte("\n")), "2:1: line is 10485762 bytes long; the limit is 65536"},
+		{"a long origin on the last line", []byte("cors 1\npolicy p { allow \"https://" + strings.Repeat("a", 70000) + ".example\" }"), "2:1: line is 70037 bytes long"},
 		{"file too large", bytes.Repeat([]byte("# comment line\n"), MaxFileSize/15+1), "1:1: file is"},
-		{"deep nesting", []byte("cors 1\npolicy p " + strings.Repeat("{", 100000)), "2:11: expected rule, profile, dev-profiles or \"}\", found \"{\""},
+		{"deep nesting", []byte("cors 1\npolicy p " + strings.Repeat("{", 60000)), "2:11: expected rule, profile, dev-profiles or \"}\", found \"{\""},
 		{"endless braces", []byte(strings.Repeat("}", 1<<20)), "1:1: expected the version line"},
 		{"empty", nil, "1:1: expected the version line \"cors 1\", found end of file"},
 		{"only a comment", []byte("# nothing\n"), "2:1: expected the version line \"cors 1\", found end of file"},
@@ -52,6 +55,36 @@ func TestBadInput(t *testing.T) {
 			// for the slowest machine.
 			if d := time.Since(start); d > 10*time.Second {
 				t.Errorf("took %v", d)
+			}
+		})
+	}
+}
+
+// TestLineLengthLimit puts a line at MaxLineLength bytes, which parses,
+// and one byte past it, which is refused with L006, with a newline after
+// it and without, at the end of the file.
+func TestLineLengthLimit(t *testing.T) {
+	line := func(n int) string { return "# " + strings.Repeat("x", n-2) }
+	for _, tc := range []struct {
+		name string
+		src  string
+		ok   bool
+	}{
+		{"a line at the limit", "cors 1\n" + line(MaxLineLength) + "\n", true},
+		{"a line past the limit", "cors 1\n" + line(MaxLineLength+1) + "\n", false},
+		{"a last line at the limit, without a newline", "cors 1\n" + line(MaxLineLength), true},
+		{"a last line past the limit, without a newline", "cors 1\n" + line(MaxLineLength+1), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("long.cors", []byte(tc.src))
+			if tc.ok && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if !tc.ok {
+				list, _ := err.(ErrorList)
+				if len(list) != 1 || list[0].Code != CodeTooLarge || list[0].Pos.Line != 2 {
+					t.Fatalf("got %v; want one L006 error on line 2", err)
+				}
 			}
 		})
 	}

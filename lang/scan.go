@@ -83,6 +83,7 @@ func scan(filename string, src []byte) ([]lexer.Token, ErrorList) {
 	for s.offset < len(s.src) && len(s.errs) < maxScanErrors {
 		s.next()
 	}
+	s.checkLineLength() // the last line, which no newline ended
 	if len(s.errs) >= maxScanErrors {
 		return nil, s.errs
 	}

@@ -45,9 +45,10 @@ var (
 	Origins = []string{`"https://a.example.com"`, `"https://*.example.com"`, `"http://localhost:*"`,
 		`"https://*.a.example.com:8443"`, `"https://b.example.org"`, `"http://[::1]:8080"`, "any", "null",
 		`"https://*.example.com:*"`, `"https://example.com"`, `"https://example.com:8443"`, `"https://a_b.example.com"`}
-	Paths   = []string{`"/api/**"`, `"/api/*/x"`, `"/public/**"`, `"/"`}
-	Methods = []string{`"GET"`, `"PUT"`, `"patch"`, `"DELETE"`, `"POST"`}
+	Paths   = []string{`"/api/**"`, `"/api/*/x"`, `"/public/**"`, `"/"`, `"/api/**/x"`, `"/public/*.png"`}
+	Methods = []string{`"GET"`, `"PUT"`, `"patch"`, `"DELETE"`, `"POST"`, `"PATCH"`}
 	Headers = []string{`"Content-Type"`, `"X-A"`, `"Authorization"`, `"x-b"`}
+	Expose  = []string{`"X-Total"`, `"x-total"`, `"X-Id"`}
 )
 
 // The values of random requests, malformed ones among them.
@@ -57,8 +58,9 @@ var (
 		"HTTPS://a.example.com", "https://a.example.com/", "", "https://b.example.org", "http://[::1]:8080", "https://a.example.com:443",
 		"https://example.com:8443", "https://example.com:9000", "https://x.example.com:9000",
 		"https://a_b.example.com", "https://xn--f.example.com", "https://xn--bcher-kva.example.com", "https://-x.example.com"}
-	RequestPaths   = []string{"/api/x", "/api/v/x", "/public/", "/", "/other", "/api", "/public/../api/x", "/api/x%2Fy", "/api//x", "/api/x\\y"}
-	RequestMethods = []string{"GET", "PUT", "OPTIONS", "patch", "DELETE", "POST", "HEAD"}
+	RequestPaths = []string{"/api/x", "/api/v/x", "/public/", "/", "/other", "/api", "/public/../api/x", "/api/x%2Fy", "/api//x", "/api/x\\y",
+		"/api/vx", "/api/v/w/x", "/public/a.png", "/public/a/b.png"}
+	RequestMethods = []string{"GET", "PUT", "OPTIONS", "patch", "DELETE", "POST", "HEAD", "PATCH"}
 	RequestHeaders = []string{"content-type", "X-A", "authorization", "x-b", "x-c", " , ", "bad header"}
 )
 
@@ -124,8 +126,8 @@ func Rule(b *Choices) string {
 				fmt.Fprintf(&s, "headers %s\n", strings.Join(h, ", "))
 			}
 		}
-		if b.Pick(2) == 0 {
-			s.WriteString(`expose "X-Total", "x-total"` + "\n")
+		if e := b.Some(Expose, 2); len(e) > 0 {
+			fmt.Fprintf(&s, "expose %s\n", strings.Join(e, ", "))
 		}
 		if creds {
 			s.WriteString("credentials\n")
@@ -175,9 +177,38 @@ func NewRequest(b *Choices) Request {
 			r.RequestHeaders = h
 		}
 	}
+	if b.Pick(8) == 0 {
+		r.RequestHeaders = AtBounds(b)
+	}
 	if b.Pick(3) == 0 {
 		r.PrivateNetwork = "true"
 	}
 	r.Credentials = b.Pick(3) == 0
 	return r
+}
+
+// AtBounds writes Access-Control-Request-Headers lines at a bound of
+// SPEC.md's (64 lines, 64 names, 4096 bytes once the lines are joined
+// with commas) or next to it, of a name a rule may grant: 63 to 66 names
+// on one line, one a line or over two lines, or one name padded with
+// blanks to 4094 to 4097 bytes on one line or over two. An off-by-one at
+// a bound then changes an answer.
+func AtBounds(b *Choices) []string {
+	name := strings.Trim(Headers[b.Pick(len(Headers))], `"`)
+	n := 63 + b.Pick(4)
+	names := strings.Split(strings.Repeat(name+",", n-1)+name, ",")
+	switch b.Pick(4) {
+	case 0:
+		return []string{strings.Join(names, ",")}
+	case 1:
+		return names
+	case 2:
+		return []string{strings.Join(names[:n/2], ","), strings.Join(names[n/2:], ",")}
+	}
+	size := 4094 + b.Pick(4)
+	pad := func(n int) string { return name + strings.Repeat(" ", n-len(name)) }
+	if b.Pick(2) == 0 {
+		return []string{pad(size)}
+	}
+	return []string{pad(2000), pad(size - 2001)} // joined by a comma
 }
