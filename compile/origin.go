@@ -36,13 +36,15 @@ func (p Pattern) String() string {
 	switch {
 	case p.Port == AnyPort:
 		b.WriteString(":*")
-	case p.Port != defaultPort(p.Scheme):
+	case p.Port != DefaultPort(p.Scheme):
 		b.WriteString(":" + strconv.Itoa(p.Port))
 	}
 	return b.String()
 }
 
-func defaultPort(scheme string) int {
+// DefaultPort returns the port a browser leaves out of an origin of the
+// scheme: 443 for https, 80 for http.
+func DefaultPort(scheme string) int {
 	if scheme == "https" {
 		return 443
 	}
@@ -142,7 +144,7 @@ func ParsePattern(text string) (Pattern, *patternError) {
 	}
 
 	// The port: a number, or * for any port.
-	p.Port = defaultPort(p.Scheme)
+	p.Port = DefaultPort(p.Scheme)
 	if portOff >= 0 {
 		switch {
 		case port == "*":

@@ -248,7 +248,7 @@ func originHover(text string) string {
 	port := ""
 	switch {
 	case p.Port == compile.AnyPort:
-	case p.Port != defaultPort(p.Scheme):
+	case p.Port != compile.DefaultPort(p.Scheme):
 		port = ":" + strconv.Itoa(p.Port)
 	}
 	scheme := p.Scheme + "://"
@@ -264,7 +264,7 @@ func originHover(text string) string {
 		}
 	}
 	if p.Port == compile.AnyPort {
-		yes = append(yes, fmt.Sprintf("on every port, the default (%d) included: `%s%s`, `%s%s:3000`", defaultPort(p.Scheme), scheme, hostOf(p), scheme, hostOf(p)))
+		yes = append(yes, fmt.Sprintf("on every port, the default (%d) included: `%s%s`, `%s%s:3000`", compile.DefaultPort(p.Scheme), scheme, hostOf(p), scheme, hostOf(p)))
 	} else {
 		no = append(no, fmt.Sprintf("other ports, such as `%s%s:8443`", scheme, hostOf(p)))
 	}
@@ -285,13 +285,6 @@ func hostOf(p compile.Pattern) string {
 		return "a." + p.Host
 	}
 	return p.Host
-}
-
-func defaultPort(scheme string) int {
-	if scheme == "https" {
-		return 443
-	}
-	return 80
 }
 
 // ruleHover shows what a rule grants once its sets are expanded and its
@@ -408,7 +401,7 @@ func overlapping(t *compile.Table, rule *compile.Rule) []string {
 	}
 	for _, p := range rule.Origins {
 		w := p.Scheme + "://" + hostOf(p)
-		if p.Port != compile.AnyPort && p.Port != defaultPort(p.Scheme) {
+		if p.Port != compile.AnyPort && p.Port != compile.DefaultPort(p.Scheme) {
 			w += ":" + strconv.Itoa(p.Port)
 		}
 		witnesses = append(witnesses, w)

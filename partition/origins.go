@@ -103,7 +103,7 @@ func originClasses(tables []*compile.Table) []OriginClass {
 			out = append(out, otherPorts(compile.Pattern{Scheme: scheme, Host: b, Wildcard: true, Port: compile.AnyPort}.String(),
 				ports, func(p int) string { return origin(below, p) }))
 		}
-		out = append(out, OriginClass{Label: scheme + " origins no pattern names", Witness: origin(unnamedHost(hosts, wild[si]), defaultPort(scheme))})
+		out = append(out, OriginClass{Label: scheme + " origins no pattern names", Witness: origin(unnamedHost(hosts, wild[si]), compile.DefaultPort(scheme))})
 	}
 	return append(out, OriginClass{Label: "null", Witness: "null"})
 }
@@ -121,7 +121,7 @@ func named(ports []int) []int {
 // ports is empty, or on a port ports does not hold.
 func otherPorts(label string, ports []int, origin func(port int) string) OriginClass {
 	if len(ports) == 0 {
-		return OriginClass{Label: label, Witness: origin(defaultPort(strings.SplitN(label, ":", 2)[0]))}
+		return OriginClass{Label: label, Witness: origin(compile.DefaultPort(strings.SplitN(label, ":", 2)[0]))}
 	}
 	p := 8081
 	for slices.Contains(ports, p) {
@@ -171,13 +171,6 @@ func schemeIndex(scheme string) int {
 		return 1
 	}
 	return 0
-}
-
-func defaultPort(scheme string) int {
-	if scheme == "https" {
-		return 443
-	}
-	return 80
 }
 
 func mapKeys[V any](m map[string]V) func(func(string) bool) {

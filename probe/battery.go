@@ -3,7 +3,6 @@ package probe
 import (
 	"fmt"
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -29,41 +28,31 @@ func (s Site) Origin() string { return s.Scheme + "://" + s.Host + s.Port }
 func (s Site) with(host string) string { return s.Scheme + "://" + host + s.Port }
 
 // ParseSite reads a serialised origin: scheme http or https, a host, an
-// optional port; nothing else. It accepts at most compile.MaxOriginLength
-// bytes, the longest a serialised origin can be.
+// optional port; nothing else. The host is judged as a policy's origins
+// are (compile.ParsePattern): an internationalised name is turned into the
+// ASCII form a browser sends, and a host no browser sends is refused. It
+// accepts at most compile.MaxOriginLength bytes, before and after that
+// conversion, the longest a serialised origin can be.
 func ParseSite(origin string) (Site, error) {
 	if len(origin) > compile.MaxOriginLength {
 		return Site{}, fmt.Errorf("an origin is at most %d bytes", compile.MaxOriginLength)
 	}
-	u, err := url.Parse(origin)
-	if err != nil {
-		return Site{}, fmt.Errorf("%q is not an origin: %v", origin, err)
+	pattern, perr := compile.ParsePattern(origin)
+	switch {
+	case perr != nil:
+		return Site{}, fmt.Errorf("%q is not an origin: %s", origin, perr.Msg)
+	case pattern.Wildcard || pattern.Port == compile.AnyPort:
+		return Site{}, fmt.Errorf("%q is not an origin: a site is one origin, without wildcards", origin)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return Site{}, fmt.Errorf("%q is not an origin: the scheme must be http or https", origin)
+	s := Site{Scheme: pattern.Scheme, Host: pattern.Host, Registrable: pattern.Host}
+	if pattern.Port != compile.DefaultPort(pattern.Scheme) {
+		s.Port = ":" + strconv.Itoa(pattern.Port)
 	}
-	if u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" || u.ForceQuery {
-		return Site{}, fmt.Errorf("%q is not an origin: scheme://host[:port] and nothing else", origin)
+	if len(s.Origin()) > compile.MaxOriginLength {
+		return Site{}, fmt.Errorf("%q is not an origin: in the ASCII form a browser sends, it is longer than %d bytes", origin, compile.MaxOriginLength)
 	}
-	host := strings.ToLower(u.Hostname())
-	if host == "" || strings.ContainsAny(host, " \t\"'`<>\\^{|}%") {
-		return Site{}, fmt.Errorf("%q is not an origin: bad host", origin)
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]" // IPv6
-	}
-	s := Site{Scheme: u.Scheme, Host: host, Registrable: host}
-	if p := u.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 || p[0] == '0' {
-			return Site{}, fmt.Errorf("%q is not an origin: bad port", origin)
-		}
-		if !(u.Scheme == "http" && n == 80 || u.Scheme == "https" && n == 443) {
-			s.Port = ":" + p
-		}
-	}
-	if net.ParseIP(strings.Trim(host, "[]")) == nil && strings.Contains(host, ".") {
-		if d, err := publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(host, ".")); err == nil {
+	if net.ParseIP(strings.Trim(s.Host, "[]")) == nil && strings.Contains(s.Host, ".") {
+		if d, err := publicsuffix.EffectiveTLDPlusOne(s.Host); err == nil {
 			s.Registrable = d
 		}
 	}

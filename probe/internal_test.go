@@ -145,6 +145,8 @@ func TestParseSite(t *testing.T) {
 		"http://WWW.Example.com:80":      {"http", "www.example.com", "", "example.com"},
 		"http://127.0.0.1:8080":          {"http", "127.0.0.1", ":8080", "127.0.0.1"},
 		"http://[::1]:3000":              {"http", "[::1]", ":3000", "[::1]"},
+		// The ASCII form a browser sends, as a policy's origins are read.
+		"https://Bücher.example:443": {"https", "xn--bcher-kva.example", "", "xn--bcher-kva.example"},
 	} {
 		got, err := ParseSite(in)
 		if err != nil || got != want {
@@ -155,7 +157,14 @@ func TestParseSite(t *testing.T) {
 		"https://u@a.example", "https://a.example:0", "https://a.example:080", "https://a b.example", strings.Repeat("a", 400),
 		// One byte longer than a serialised origin can be: a host of
 		// 254 bytes, which no DNS name is.
-		"https://" + strings.Repeat("a.", 126) + "ab:65535"} {
+		"https://" + strings.Repeat("a.", 126) + "ab:65535",
+		// Bytes that are not UTF-8 once grew, lower-cased, into an
+		// origin too long to read back (found by FuzzParseSite).
+		"http://" + strings.Repeat("\xff", 84),
+		// Hosts no browser sends, and patterns that are not one origin.
+		"https://a_b!.example", "https://xn--a.example", "https://*.example.com", "https://a.example:*", "https://a.example.",
+		// Short enough as written, too long in its ASCII form.
+		"https://" + strings.Repeat("ü", 60) + ".example"} {
 		if _, err := ParseSite(bad); err == nil {
 			t.Errorf("ParseSite(%q): no error", bad)
 		}
