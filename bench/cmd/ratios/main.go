@@ -38,6 +38,8 @@ import (
 type result struct {
 	ns, bytes, allocs float64
 	hasMem            bool
+	kept              float64 // kept-B, reported by the build benchmarks
+	hasKept           bool
 }
 
 // results maps a benchmark name, the -N suffix removed, to its results in
@@ -83,6 +85,8 @@ func (rs *results) add(r io.Reader) error {
 				res.bytes, res.hasMem = v, true
 			case "allocs/op":
 				res.allocs = v
+			case "kept-B":
+				res.kept, res.hasKept = v, true
 			}
 		}
 		if _, ok := rs.by[m[1]]; !ok {
@@ -136,6 +140,9 @@ func describe(rs []result) string {
 		s += fmt.Sprintf(" %.0f B %.0f allocs", medianOf(rs, func(r result) float64 { return r.bytes }),
 			medianOf(rs, func(r result) float64 { return r.allocs }))
 	}
+	if rs[0].hasKept {
+		s += fmt.Sprintf(" %.0f kept-B", medianOf(rs, func(r result) float64 { return r.kept }))
+	}
 	return s
 }
 
@@ -172,13 +179,13 @@ func peers(w io.Writer, rs *results) {
 
 // compare prints new ÷ old for every benchmark both have.
 func compare(w io.Writer, old, cur *results) {
-	fmt.Fprintf(w, "%-60s %8s  %-28s %-28s %s\n", "benchmark", "new÷old", "old", "new", "pairs")
+	fmt.Fprintf(w, "%-50s %8s  %-40s %-40s %s\n", "benchmark", "new÷old", "old", "new", "pairs")
 	for _, name := range cur.order {
 		o, n := old.by[name], cur.by[name]
 		if len(o) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "%-60s %8.3f  %-28s %-28s %d\n", strings.TrimPrefix(name, "Benchmark"), ratio(n, o),
+		fmt.Fprintf(w, "%-50s %8.3f  %-40s %-40s %d\n", strings.TrimPrefix(name, "Benchmark"), ratio(n, o),
 			describe(o), describe(n), min(len(o), len(n)))
 	}
 }
