@@ -165,31 +165,41 @@ func (d *Decision) write(h http.Header) {
 	}
 	n := len(d.echoHeaders) + sent(d.AllowOrigin) + sent(d.AllowCredentials) + sent(d.AllowMethods) +
 		sent(d.AllowHeaders) + sent(d.ExposeHeaders) + sent(d.MaxAge) + sent(d.AllowPrivateNetwork) + sent(d.Vary)
-	w := headerWriter{h: h, buf: make([]string, 0, n)}
-	w.put(headerAllowOrigin, d.AllowOrigin)
-	w.put(headerAllowCredentials, d.AllowCredentials)
-	w.put(headerAllowMethods, d.AllowMethods)
+	buf := make([]string, n)
+	i := 0
+	// put sets the header name to v, unless v is empty, in the next slot.
+	put := func(name, v string) {
+		if v != "" {
+			buf[i] = v
+			h[name] = buf[i : i+1 : i+1]
+			i++
+		}
+	}
+	put(headerAllowOrigin, d.AllowOrigin)
+	put(headerAllowCredentials, d.AllowCredentials)
+	put(headerAllowMethods, d.AllowMethods)
 	if d.echoHeaders != nil {
 		// The request's own lines, checked already; a line that holds
 		// no name (empty, or commas and blanks) says nothing worth echoing.
-		start := len(w.buf)
+		start := i
 		for _, line := range d.echoHeaders {
 			if strings.TrimLeft(line, " \t,") != "" {
-				w.buf = append(w.buf, line)
+				buf[i] = line
+				i++
 			}
 		}
-		if len(w.buf) > start {
-			h[headerAllowHeaders] = w.buf[start:len(w.buf):len(w.buf)]
+		if i > start {
+			h[headerAllowHeaders] = buf[start:i:i]
 		}
 	} else {
-		w.put(headerAllowHeaders, d.AllowHeaders)
+		put(headerAllowHeaders, d.AllowHeaders)
 	}
-	w.put(headerExposeHeaders, d.ExposeHeaders)
-	w.put(headerMaxAge, d.MaxAge)
-	w.put(headerAllowPrivateNetwork, d.AllowPrivateNetwork)
+	put(headerExposeHeaders, d.ExposeHeaders)
+	put(headerMaxAge, d.MaxAge)
+	put(headerAllowPrivateNetwork, d.AllowPrivateNetwork)
 	if d.Vary != "" {
-		w.buf = append(w.buf, d.Vary)
-		addVary(h, fresh, w.buf[len(w.buf)-1:len(w.buf):len(w.buf)])
+		buf[i] = d.Vary
+		addVary(h, fresh, buf[i:i+1:i+1])
 	}
 }
 
@@ -199,22 +209,6 @@ func sent(v string) int {
 		return 0
 	}
 	return 1
-}
-
-// headerWriter sets headers to windows of one slice.
-type headerWriter struct {
-	h   http.Header
-	buf []string // its capacity is every value the response carries
-}
-
-// put sets the header name to v, unless v is empty.
-func (w *headerWriter) put(name, v string) {
-	if v == "" {
-		return
-	}
-	w.buf = append(w.buf, v)
-	n := len(w.buf)
-	w.h[name] = w.buf[n-1 : n : n]
 }
 
 // addVary adds the slot, a fresh one-value slice, to the Vary header of h;

@@ -41,6 +41,10 @@ func FuzzDifferential(f *testing.F) {
 			if diff := cmp.Diff(summary(&want), summary(&got)); diff != "" {
 				t.Fatalf("policy:\n%s\nrequest: %+v\n(-reference +evaluate):\n%s", src, req, diff)
 			}
+			// The middleware, which decides only what its response
+			// shows when nothing reads its decisions, answers alike.
+			checkMiddlewareLines(t, tab, req.Method, req.Path, req.Origin, req.RequestMethod,
+				req.RequestHeaders, req.PrivateNetwork, req.Credentials)
 		}
 	})
 }

@@ -23,18 +23,35 @@ const (
 // allocate.
 func Evaluate(t *compile.Table, r *Request) Decision {
 	var d Decision
-	decide(t, r, &d)
+	decide(t, r, &d, false)
 	return d
 }
 
 // decide is Evaluate filling in d, which starts as the zero Decision: the
 // middleware keeps its Decision on its own stack and spares the copy.
-func decide(t *compile.Table, r *Request, d *Decision) {
-	problem := pathProblem(r.Path)
+//
+// With quick, only the response headers and status of d are to be right:
+// where a request is denied whatever else it holds, because no allow rule
+// matches its origin, d may give another reason than Evaluate's (the
+// origin's rather than the path's, or no rule's rather than a malformed
+// origin's), and the checks that only choose among reasons are skipped.
+// The middleware decides so when nothing reads its decisions; FuzzEvaluate
+// and FuzzDifferential hold its headers to Evaluate's.
+func decide(t *compile.Table, r *Request, d *Decision, quick bool) {
 	// A path that routers could read as another has no public answer:
-	// which resource it reaches is not known.
-	dependent := problem != "" || t.OriginDependent(r.Path)
-	evaluate(t, r, dependent, problem, d)
+	// which resource it reaches is not known. Only a CORS request, or a
+	// path whose answer does not depend on the origin otherwise, needs the
+	// path read for that; and quick, only a CORS request some allow rule
+	// may let through (see evaluate).
+	dependent := t.OriginDependent(r.Path)
+	problem, pending := "", false
+	if !dependent || len(r.Origin) > 0 && !quick {
+		problem = pathProblem(r.Path)
+		dependent = dependent || problem != ""
+	} else if len(r.Origin) > 0 {
+		pending = true
+	}
+	evaluate(t, r, dependent, problem, pending, d)
 	if !dependent && (d.Kind == NotCORS || d.Kind == Actual && !d.Allowed) {
 		// Every origin gets the same answer here, so every response but
 		// a preflight carries it: without an Origin, and on a denied
@@ -50,13 +67,15 @@ func decide(t *compile.Table, r *Request, d *Decision) {
 // evaluate fills in d, which starts as the zero Decision; filling it in
 // place spares copying the Decision at every return. dependent says
 // whether the answer for the path can depend on the origin, and problem
-// why the path cannot be judged, if it cannot.
+// why the path cannot be judged, if it cannot; with pending, problem is yet
+// to be found, which evaluate does once an allow rule matches the origin,
+// and it looks the origin up with LookupUnlessDenied (decide's quick).
 //
 // A request is allowed when one allow rule on its own covers all of it:
 // the candidates are the allow rules that cover the origin and the path,
 // and each check keeps those that pass it, as a bitmask over the cell's
 // rules. The first check that leaves none is the one the request failed.
-func evaluate(t *compile.Table, r *Request, dependent bool, problem string, d *Decision) {
+func evaluate(t *compile.Table, r *Request, dependent bool, problem string, pending bool, d *Decision) {
 	switch {
 	case len(r.Origin) == 0:
 		d.Kind = NotCORS
@@ -85,7 +104,21 @@ func evaluate(t *compile.Table, r *Request, dependent bool, problem string, d *D
 		return
 	}
 	origin := r.Origin[0]
-	cell, ok := t.Lookup(origin)
+	var cell *compile.Cell
+	var ok bool
+	if pending {
+		if cell, ok = t.LookupUnlessDenied(origin); ok && len(cell.Allow) == 0 {
+			// Denied whatever its path: no allow rule matches the origin.
+			d.deny(CheckOrigin, "no allow rule covers this origin", nil)
+			return
+		}
+		if problem = pathProblem(r.Path); problem != "" {
+			d.deny(CheckPath, problem, nil)
+			return
+		}
+	} else {
+		cell, ok = t.Lookup(origin)
+	}
 	if !ok {
 		d.deny(CheckOrigin, "not a serialised origin", nil)
 		return
@@ -117,7 +150,9 @@ func evaluate(t *compile.Table, r *Request, dependent bool, problem string, d *D
 		return
 	}
 	candidates = left
-	if r.credentials() {
+	// Credentials narrow the candidates only when some of them do not
+	// grant them: otherwise the Cookie header need not be read.
+	if candidates&^cell.CredentialRules() != 0 && r.credentials() {
 		left = candidates & cell.CredentialRules()
 		if left == 0 {
 			d.deny(CheckCredentials, "credentials are not granted", cell.Rules(candidates))
@@ -192,6 +227,18 @@ func pathProblem(p string) string {
 	if p == "" || p[0] != '/' {
 		return "the path does not start with /"
 	}
+	// Most paths hold no dot, backslash or percent sign: one load a byte
+	// tells.
+	tab, i := &pathAtIssue, 1
+	for i+4 <= len(p) && tab[p[i]]|tab[p[i+1]]|tab[p[i+2]]|tab[p[i+3]] == 0 {
+		i += 4
+	}
+	for i < len(p) && tab[p[i]] == 0 {
+		i++
+	}
+	if i == len(p) {
+		return ""
+	}
 	start := 1 // of the current segment
 	for i := 1; i <= len(p); i++ {
 		if i == len(p) || p[i] == '/' {
@@ -211,6 +258,10 @@ func pathProblem(p string) string {
 	}
 	return ""
 }
+
+// pathAtIssue marks the bytes of a path that pathProblem must look at
+// closely: a dot, a backslash or a percent sign.
+var pathAtIssue = [256]uint8{'.': 1, '\\': 1, '%': 1}
 
 // isMethod reports whether m may be a requested method: a token of at most
 // compile.MaxMethodLength bytes. Nothing else is ever echoed.

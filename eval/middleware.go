@@ -58,7 +58,9 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 		var req Request
 		req.read(r)
 		var d Decision
-		decide(m.table.Load(), &req, &d)
+		// Without a log or a handler to read it, the decision need only
+		// be right in its headers.
+		decide(m.table.Load(), &req, &d, m.log == nil && !m.inContext)
 		if m.log != nil {
 			m.log.record(r, &req, &d)
 		}
