@@ -36,6 +36,23 @@ func (t *Table) lookup(origin string, check bool) (*Cell, bool) {
 	if c, ok := t.exact[origin]; ok {
 		return c, true
 	}
+	if !check && len(t.anyCell.Allow) == 0 {
+		// A host no lookup node names gets the cell of the rules that
+		// name any, here none: so does every origin of a scheme with no
+		// lookup node, and whatever is not an origin at all.
+		switch {
+		case strings.HasPrefix(origin, "https://"):
+			if t.hosts[1].empty() {
+				return t.anyCell, true
+			}
+		case strings.HasPrefix(origin, "http://"):
+			if t.hosts[0].empty() {
+				return t.anyCell, true
+			}
+		default:
+			return t.anyCell, true
+		}
+	}
 	scheme, host, port, ok := splitOrigin(origin)
 	if !ok {
 		return nil, false
@@ -145,28 +162,29 @@ func validHost(host string) bool {
 	if host == "" || len(host) > 253 {
 		return false
 	}
-	tab := &hostByte
-	for i := 0; ; {
-		start := i // of the label
+	tab, rest := &hostByte, host
+	for {
+		label := rest
 		// Four bytes a step: the classes AND to labelByte only when all
 		// four are label bytes.
-		for i+4 <= len(host) && tab[host[i]]&tab[host[i+1]]&tab[host[i+2]]&tab[host[i+3]] == labelByte {
-			i += 4
+		for len(rest) >= 4 && tab[rest[0]]&tab[rest[1]]&tab[rest[2]]&tab[rest[3]] == labelByte {
+			rest = rest[4:]
 		}
-		for i < len(host) && tab[host[i]] == labelByte {
-			i++
+		for len(rest) > 0 && tab[rest[0]] == labelByte {
+			rest = rest[1:]
 		}
-		if n := i - start; n == 0 || n > 63 ||
-			n >= 4 && host[start] == 'x' && host[start+1] == 'n' && host[start+2] == '-' && host[start+3] == '-' && !validPunycode(host[start:i]) {
+		label = label[:len(label)-len(rest)]
+		if n := len(label); n == 0 || n > 63 ||
+			n >= 4 && label[:4] == "xn--" && !validPunycode(label) {
 			return false
 		}
-		if i == len(host) {
+		if rest == "" {
 			return true
 		}
-		if tab[host[i]] != dotByte {
+		if tab[rest[0]] != dotByte {
 			return false
 		}
-		i++
+		rest = rest[1:]
 	}
 }
 

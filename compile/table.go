@@ -491,6 +491,11 @@ func (c *Cell) oversized() bool { return len(c.Allow) > MaxCellRules || len(c.Sc
 // gets where the response does not depend on the origin.
 func (t *Table) Public() *Cell { return t.anyCell }
 
+// OriginDependentEverywhere reports whether OriginDependent reports true
+// for every path: whether a rule naming particular origins covers every
+// path.
+func (t *Table) OriginDependentEverywhere() bool { return t.specificAll }
+
 // OriginDependent reports whether the response to a request for path can
 // depend on its origin: whether a rule naming particular origins, not any,
 // covers the path. Where it cannot, responses need no Vary: Origin.

@@ -163,40 +163,69 @@ func (d *Decision) write(h http.Header) {
 		}
 		return
 	}
-	n := len(d.echoHeaders) + sent(d.AllowOrigin) + sent(d.AllowCredentials) + sent(d.AllowMethods) +
-		sent(d.AllowHeaders) + sent(d.ExposeHeaders) + sent(d.MaxAge) + sent(d.AllowPrivateNetwork) + sent(d.Vary)
-	buf := make([]string, n)
-	i := 0
-	// put sets the header name to v, unless v is empty, in the next slot.
-	put := func(name, v string) {
-		if v != "" {
-			buf[i] = v
-			h[name] = buf[i : i+1 : i+1]
+	if d.AllowMethods == "" && d.AllowHeaders == "" && d.MaxAge == "" && d.AllowPrivateNetwork == "" && d.echoHeaders == nil {
+		// An actual request's answer: these four at most.
+		buf := make([]string, 1+sent(d.AllowCredentials)+sent(d.ExposeHeaders)+sent(d.Vary))
+		buf[0] = d.AllowOrigin
+		h[headerAllowOrigin] = buf[0:1:1]
+		i := 1
+		if d.AllowCredentials != "" {
+			buf[i] = d.AllowCredentials
+			h[headerAllowCredentials] = buf[i : i+1 : i+1]
 			i++
 		}
+		if d.ExposeHeaders != "" {
+			buf[i] = d.ExposeHeaders
+			h[headerExposeHeaders] = buf[i : i+1 : i+1]
+			i++
+		}
+		if d.Vary != "" {
+			buf[i] = d.Vary
+			addVary(h, fresh, buf[i:i+1:i+1])
+		}
+		return
 	}
-	put(headerAllowOrigin, d.AllowOrigin)
-	put(headerAllowCredentials, d.AllowCredentials)
-	put(headerAllowMethods, d.AllowMethods)
-	if d.echoHeaders != nil {
+	// Any other answer, a preflight's: the headers it sends, in order, and
+	// the request's own header lines where they are echoed.
+	var names, values [8]string
+	n := 0
+	add := func(name, v string) {
+		if v != "" {
+			names[n], values[n] = name, v
+			n++
+		}
+	}
+	add(headerAllowOrigin, d.AllowOrigin)
+	add(headerAllowCredentials, d.AllowCredentials)
+	add(headerAllowMethods, d.AllowMethods)
+	echoAt := -1
+	if d.echoHeaders == nil {
+		add(headerAllowHeaders, d.AllowHeaders)
+	} else {
+		echoAt = n
+	}
+	add(headerExposeHeaders, d.ExposeHeaders)
+	add(headerMaxAge, d.MaxAge)
+	add(headerAllowPrivateNetwork, d.AllowPrivateNetwork)
+	buf := make([]string, n+len(d.echoHeaders)+sent(d.Vary))
+	copy(buf, values[:n])
+	for i := range n {
+		h[names[i]] = buf[i : i+1 : i+1]
+	}
+	i := n
+	if echoAt >= 0 {
 		// The request's own lines, checked already; a line that holds
 		// no name (empty, or commas and blanks) says nothing worth echoing.
-		start := i
 		for _, line := range d.echoHeaders {
 			if strings.TrimLeft(line, " \t,") != "" {
 				buf[i] = line
 				i++
 			}
 		}
-		if i > start {
-			h[headerAllowHeaders] = buf[start:i:i]
+		if i > n {
+			h[headerAllowHeaders] = buf[n:i:i]
 		}
-	} else {
-		put(headerAllowHeaders, d.AllowHeaders)
 	}
-	put(headerExposeHeaders, d.ExposeHeaders)
-	put(headerMaxAge, d.MaxAge)
-	put(headerAllowPrivateNetwork, d.AllowPrivateNetwork)
 	if d.Vary != "" {
 		buf[i] = d.Vary
 		addVary(h, fresh, buf[i:i+1:i+1])

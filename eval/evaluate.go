@@ -23,7 +23,7 @@ const (
 // allocate.
 func Evaluate(t *compile.Table, r *Request) Decision {
 	var d Decision
-	decide(t, r, &d, false)
+	decide(t, r, &d, false, nil)
 	return d
 }
 
@@ -37,7 +37,10 @@ func Evaluate(t *compile.Table, r *Request) Decision {
 // origin's), and the checks that only choose among reasons are skipped.
 // The middleware decides so when nothing reads its decisions; FuzzEvaluate
 // and FuzzDifferential hold its headers to Evaluate's.
-func decide(t *compile.Table, r *Request, d *Decision, quick bool) {
+//
+// With quick, cell, when set, is what LookupUnlessDenied returned for the
+// request's one Origin, which the middleware looked up already.
+func decide(t *compile.Table, r *Request, d *Decision, quick bool, cell *compile.Cell) {
 	// A path that routers could read as another has no public answer:
 	// which resource it reaches is not known. Only a CORS request, or a
 	// path whose answer does not depend on the origin otherwise, needs the
@@ -51,7 +54,7 @@ func decide(t *compile.Table, r *Request, d *Decision, quick bool) {
 	} else if len(r.Origin) > 0 {
 		pending = true
 	}
-	evaluate(t, r, dependent, problem, pending, d)
+	evaluate(t, r, dependent, problem, pending, cell, d)
 	if !dependent && (d.Kind == NotCORS || d.Kind == Actual && !d.Allowed) {
 		// Every origin gets the same answer here, so every response but
 		// a preflight carries it: without an Origin, and on a denied
@@ -69,13 +72,14 @@ func decide(t *compile.Table, r *Request, d *Decision, quick bool) {
 // whether the answer for the path can depend on the origin, and problem
 // why the path cannot be judged, if it cannot; with pending, problem is yet
 // to be found, which evaluate does once an allow rule matches the origin,
-// and it looks the origin up with LookupUnlessDenied (decide's quick).
+// and it looks the origin up with LookupUnlessDenied (decide's quick),
+// unless found is what that returned.
 //
 // A request is allowed when one allow rule on its own covers all of it:
 // the candidates are the allow rules that cover the origin and the path,
 // and each check keeps those that pass it, as a bitmask over the cell's
 // rules. The first check that leaves none is the one the request failed.
-func evaluate(t *compile.Table, r *Request, dependent bool, problem string, pending bool, d *Decision) {
+func evaluate(t *compile.Table, r *Request, dependent bool, problem string, pending bool, found *compile.Cell, d *Decision) {
 	switch {
 	case len(r.Origin) == 0:
 		d.Kind = NotCORS
@@ -96,37 +100,43 @@ func evaluate(t *compile.Table, r *Request, dependent bool, problem string, pend
 		return
 	}
 	if problem != "" {
-		d.deny(CheckPath, problem, nil)
+		d.refuse(CheckPath, problem, nil)
 		return
 	}
 	if len(r.Origin) > 1 {
-		d.deny(CheckOrigin, "several Origin headers", nil)
+		d.refuse(CheckOrigin, "several Origin headers", nil)
 		return
 	}
 	origin := r.Origin[0]
 	var cell *compile.Cell
 	var ok bool
 	if pending {
-		if cell, ok = t.LookupUnlessDenied(origin); ok && len(cell.Allow) == 0 {
-			// Denied whatever its path: no allow rule matches the origin.
-			d.deny(CheckOrigin, "no allow rule covers this origin", nil)
+		if found != nil {
+			cell, ok = found, true
+		} else {
+			cell, ok = t.LookupUnlessDenied(origin)
+		}
+		if !ok || len(cell.Allow) == 0 {
+			// Denied whatever its path: the Origin is not one, or no
+			// allow rule matches it.
+			d.refuse(CheckOrigin, "no allow rule covers this origin", nil)
 			return
 		}
 		if problem = pathProblem(r.Path); problem != "" {
-			d.deny(CheckPath, problem, nil)
+			d.refuse(CheckPath, problem, nil)
 			return
 		}
 	} else {
 		cell, ok = t.Lookup(origin)
 	}
 	if !ok {
-		d.deny(CheckOrigin, "not a serialised origin", nil)
+		d.refuse(CheckOrigin, "not a serialised origin", nil)
 		return
 	}
 	method := r.Method
 	if d.Kind == Preflight {
 		if len(r.RequestMethod) != 1 || !isMethod(r.RequestMethod[0]) {
-			d.deny(CheckMethod, "Access-Control-Request-Method must be one method, a token of at most 64 bytes", nil)
+			d.refuse(CheckMethod, "Access-Control-Request-Method must be one method, a token of at most 64 bytes", nil)
 			return
 		}
 		method = r.RequestMethod[0]
@@ -135,18 +145,18 @@ func evaluate(t *compile.Table, r *Request, dependent bool, problem string, pend
 		if coversRequest(rule, r.Path, method) {
 			// A window of the cell's own list names the rule: no
 			// allocation.
-			d.deny(CheckOrigin, "denied by rule", cell.Deny[i:i+1:i+1])
+			d.refuse(CheckOrigin, "denied by rule", cell.Deny[i:i+1:i+1])
 			return
 		}
 	}
 	candidates := cell.Covering(r.Path)
 	if candidates == 0 {
-		d.deny(CheckOrigin, "no allow rule covers this origin and path", nil)
+		d.refuse(CheckOrigin, "no allow rule covers this origin and path", nil)
 		return
 	}
 	left := candidates & cell.MethodRules(method)
 	if left == 0 {
-		d.deny(CheckMethod, method, cell.Rules(candidates))
+		d.refuse(CheckMethod, method, cell.Rules(candidates))
 		return
 	}
 	candidates = left
@@ -155,7 +165,7 @@ func evaluate(t *compile.Table, r *Request, dependent bool, problem string, pend
 	if candidates&^cell.CredentialRules() != 0 && r.credentials() {
 		left = candidates & cell.CredentialRules()
 		if left == 0 {
-			d.deny(CheckCredentials, "credentials are not granted", cell.Rules(candidates))
+			d.refuse(CheckCredentials, "credentials are not granted", cell.Rules(candidates))
 			return
 		}
 		candidates = left
@@ -165,14 +175,14 @@ func evaluate(t *compile.Table, r *Request, dependent bool, problem string, pend
 		requestHeaders = r.requestHeaders()
 		left, name, ok := checkRequestHeaders(cell, candidates, requestHeaders)
 		if !ok {
-			d.deny(CheckHeader, name, cell.Rules(candidates))
+			d.refuse(CheckHeader, name, cell.Rules(candidates))
 			return
 		}
 		candidates = left
 		if r.privateNetwork() == "true" {
 			left = candidates & cell.PrivateNetworkRules()
 			if left == 0 {
-				d.deny(CheckPrivateNetwork, "private network access is not granted", cell.Rules(candidates))
+				d.refuse(CheckPrivateNetwork, "private network access is not granted", cell.Rules(candidates))
 				return
 			}
 			candidates = left
@@ -227,16 +237,16 @@ func pathProblem(p string) string {
 	if p == "" || p[0] != '/' {
 		return "the path does not start with /"
 	}
-	// Most paths hold no dot, backslash or percent sign: one load a byte
-	// tells.
-	tab, i := &pathAtIssue, 1
-	for i+4 <= len(p) && tab[p[i]]|tab[p[i+1]]|tab[p[i+2]]|tab[p[i+3]] == 0 {
-		i += 4
+	// Most paths hold no dot, backslash or percent sign: a pass of eight
+	// bytes a step tells (TestPathProblem holds it to the reading below).
+	rest := p[1:]
+	for len(rest) >= 8 && !holdsPathByte(load8(rest)) {
+		rest = rest[8:]
 	}
-	for i < len(p) && tab[p[i]] == 0 {
-		i++
+	for len(rest) > 0 && !pathAtIssue[rest[0]] {
+		rest = rest[1:]
 	}
-	if i == len(p) {
+	if rest == "" {
 		return ""
 	}
 	start := 1 // of the current segment
@@ -261,7 +271,24 @@ func pathProblem(p string) string {
 
 // pathAtIssue marks the bytes of a path that pathProblem must look at
 // closely: a dot, a backslash or a percent sign.
-var pathAtIssue = [256]uint8{'.': 1, '\\': 1, '%': 1}
+var pathAtIssue = [256]bool{'.': true, '\\': true, '%': true}
+
+// load8 returns the first eight bytes of s, the first the lowest: the
+// compiler makes one load of it.
+func load8(s string) uint64 {
+	s = s[:8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// holdsPathByte reports whether one of the eight bytes of v is one that
+// pathAtIssue marks, by testing each byte at once for each of the three
+// (zero, once the byte is XORed with the one sought).
+func holdsPathByte(v uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	return zero(v^'.'*ones)|zero(v^'\\'*ones)|zero(v^'%'*ones) != 0
+}
 
 // isMethod reports whether m may be a requested method: a token of at most
 // compile.MaxMethodLength bytes. Nothing else is ever echoed.
@@ -281,6 +308,18 @@ func (d *Decision) deny(check Check, detail string, rules []*compile.Rule) {
 	}
 	d.AllowOrigin, d.AllowCredentials, d.AllowMethods, d.AllowHeaders = "", "", "", ""
 	d.ExposeHeaders, d.MaxAge, d.AllowPrivateNetwork, d.echoHeaders = "", "", "", nil
+}
+
+// refuse is deny for evaluate, which denies before it sets any header of
+// the answer: it leaves the headers as they are, Vary included.
+func (d *Decision) refuse(check Check, detail string, rules []*compile.Rule) {
+	d.Allowed, d.Failed, d.Detail = false, check, detail
+	if rules != nil {
+		d.Rules = rules
+	}
+	if d.Kind == Preflight {
+		d.Status = 403
+	}
 }
 
 // coversRequest reports whether a deny rule covers the path and method.
@@ -310,6 +349,14 @@ func publicGrant(c *compile.Cell, path, method string) *compile.Grant {
 // false. Every line counts against the bounds, an empty one too, so that
 // the time it takes is linear in a bounded length; it allocates nothing.
 func checkRequestHeaders(c *compile.Cell, candidates uint64, lines []string) (uint64, string, bool) {
+	// A browser's list, as Fetch writes it, of names the cell's rules
+	// grant: its rules are known. A denial is read again, for the name
+	// at fault.
+	if len(lines) == 1 {
+		if mask, ok := c.HeaderListRules(lines[0]); ok && candidates&mask != 0 {
+			return candidates & mask, "", true
+		}
+	}
 	if len(lines) > MaxRequestHeaderNames {
 		return 0, "Access-Control-Request-Headers has more than 64 lines", false
 	}
