@@ -351,8 +351,9 @@ func publicGrant(c *compile.Cell, path, method string) *compile.Grant {
 func checkRequestHeaders(c *compile.Cell, candidates uint64, lines []string) (uint64, string, bool) {
 	// A browser's list, as Fetch writes it, of names the cell's rules
 	// grant: its rules are known. A denial is read again, for the name
-	// at fault.
-	if len(lines) == 1 {
+	// at fault; a line past the bound is not looked up, which would hash
+	// it whole.
+	if len(lines) == 1 && len(lines[0]) <= MaxRequestHeadersBytes {
 		if mask, ok := c.HeaderListRules(lines[0]); ok && candidates&mask != 0 {
 			return candidates & mask, "", true
 		}
