@@ -31,7 +31,7 @@ var basePolicy = policy{exact: []string{"https://app.example.com", "https://admi
 
 const wildcardPatterns = 100
 
-// generatedPolicy returns n exact origins https://appNNNNN.example.com and
+// generatedPolicy returns n exact origins https://appNNNNNN.example.com and
 // 100 wildcard patterns https://*.tenantNNN.example.net.
 func generatedPolicy(n int) policy {
 	var p policy
@@ -44,7 +44,7 @@ func generatedPolicy(n int) policy {
 	return p
 }
 
-func exactOrigin(i int) string { return fmt.Sprintf("https://app%05d.example.com", i) }
+func exactOrigin(i int) string { return fmt.Sprintf("https://app%06d.example.com", i) }
 
 // lastWildcardOrigin is matched only by the last wildcard pattern.
 var lastWildcardOrigin = fmt.Sprintf("https://x.tenant%03d.example.net", wildcardPatterns-1)
@@ -95,7 +95,8 @@ func quoteList(vs []string) string {
 	return strings.Join(q, ", ")
 }
 
-// impl builds one library's middleware around next.
+// impl builds one library's middleware around next; "floor" is the
+// hand-written handler of floor_test.go, with a fresh slice per response.
 type impl struct {
 	name string
 	// prepare does the work that is not construction (rendering the .cors
@@ -104,6 +105,11 @@ type impl struct {
 }
 
 var impls = []impl{
+	{"floor", func(p policy) func(http.Handler) (http.Handler, error) {
+		return func(next http.Handler) (http.Handler, error) {
+			return floorHandler(p, true, next), nil
+		}
+	}},
 	{"ours", func(p policy) func(http.Handler) (http.Handler, error) {
 		src := []byte(p.source())
 		return func(next http.Handler) (http.Handler, error) {
@@ -220,7 +226,15 @@ func preflight(origin, acrh string) *http.Request {
 
 const normalACRH = "authorization,content-type"
 
-var hostileACRH = strings.Repeat("a,", 4096) // 8 KiB
+// The hostile requests: an Access-Control-Request-Headers of 1 MiB, and an
+// Origin of 64 KiB. Both are denied at once by every implementation.
+var (
+	hostileACRH   = strings.Repeat("a,", 512<<10)
+	hostileOrigin = "https://" + strings.Repeat("a", 64<<10) + ".example.com"
+)
+
+// originCounts are the sizes of the generated policies.
+var originCounts = []int{1, 100, 10000, 100000}
 
 // scenarios lists the benchmarked requests, in the order they are reported.
 var scenarios = func() []scenario {
@@ -231,14 +245,16 @@ var scenarios = func() []scenario {
 		{"preflightAllowed", "base", preflight(appOrigin, normalACRH), true},
 		{"preflightDenied", "base", preflight(evilOrigin, normalACRH), false},
 		{"preflightHostileACRH", "base", preflight(appOrigin, hostileACRH), false},
+		{"actualHostileOrigin", "base", newRequest(http.MethodGet, hostileOrigin, nil), false},
 	}
-	for _, n := range []int{1, 100, 10000} {
+	for _, n := range originCounts {
 		pol := fmt.Sprintf("origins%d", n)
-		s = append(s, scenario{pol + "_lastExact", pol, preflight(exactOrigin(n), normalACRH), true})
-	}
-	for _, n := range []int{1, 100, 10000} {
-		pol := fmt.Sprintf("origins%d", n)
-		s = append(s, scenario{pol + "_lastWildcard", pol, preflight(lastWildcardOrigin, normalACRH), true})
+		s = append(s,
+			scenario{pol + "_lastExact", pol, preflight(exactOrigin(n), normalACRH), true},
+			scenario{pol + "_lastWildcard", pol, preflight(lastWildcardOrigin, normalACRH), true},
+			scenario{pol + "_missActual", pol, newRequest(http.MethodGet, evilOrigin, nil), false},
+			scenario{pol + "_missPreflight", pol, preflight(evilOrigin, normalACRH), false},
+		)
 	}
 	return s
 }()

@@ -2,6 +2,8 @@ package compile
 
 import (
 	"math/bits"
+	"slices"
+	"strings"
 	"sync/atomic"
 )
 
@@ -24,6 +26,12 @@ type Cell struct {
 	masks  ruleMasks
 	grants []*Grant    // by masks over Allow and Scoped, when they are short
 	cache  *grantCache // when they are not
+
+	// The allow rules and the method-scoped deny rules that cover every
+	// path, as masks, once index has found that no rule of the list names
+	// paths (pathFree): then they are what covers any path.
+	allowEvery, scopedEvery       uint64
+	allowPathFree, scopedPathFree bool
 }
 
 // MaxCellRules is the most allow rules, and the most method-scoped deny
@@ -45,6 +53,7 @@ type ruleMasks struct {
 	anyMethod      uint64
 	headers        []namedMask       // request header names, lower-case
 	headerIndex    map[string]uint64 // the same, when there are many
+	headerLists    map[string]uint64 // see HeaderListRules
 	anyHeader      uint64
 	credentials    uint64
 	privateNetwork uint64
@@ -67,9 +76,22 @@ func addNamed(list []namedMask, name string, bit uint64) []namedMask {
 
 // index computes the masks of the cell's allow rules.
 func (c *Cell) index() {
+	c.allowPathFree, c.scopedPathFree = true, true
+	for i, r := range c.Scoped {
+		if r.Paths == nil {
+			c.scopedEvery |= 1 << i
+		} else {
+			c.scopedPathFree = false
+		}
+	}
 	m := &c.masks
 	for i, r := range c.Allow {
 		bit := uint64(1) << i
+		if r.Paths == nil {
+			c.allowEvery |= bit
+		} else {
+			c.allowPathFree = false
+		}
 		if r.AnyMethod {
 			m.anyMethod |= bit
 		}
@@ -99,10 +121,56 @@ func (c *Cell) index() {
 			m.headerIndex[h.name] = h.mask
 		}
 	}
+	if k := len(m.headers); k > 0 && k <= maxListedSets {
+		names := make([]string, k)
+		for i, h := range m.headers {
+			names[i] = h.name
+		}
+		slices.Sort(names)
+		m.headerLists = make(map[string]uint64, 1<<k-1)
+		for set := 1; set < 1<<k; set++ {
+			var list strings.Builder
+			mask := ^uint64(0)
+			for i, name := range names {
+				if set&(1<<i) != 0 {
+					if list.Len() > 0 {
+						list.WriteByte(',')
+					}
+					list.WriteString(name)
+					mask &= c.HeaderRules(name)
+				}
+			}
+			if list.Len() <= maxListedSetBytes {
+				m.headerLists[list.String()] = mask
+			}
+		}
+	}
+}
+
+// maxListedSets is the most request header names a cell's rules may grant
+// for HeaderListRules to know every list of them: 63 lists.
+const maxListedSets = 6
+
+// maxListedSetBytes bounds the lists HeaderListRules knows, as evaluation
+// bounds Access-Control-Request-Headers: a longer value is denied unread.
+const maxListedSetBytes = 4096
+
+// HeaderListRules returns the allow rules that grant every name of list,
+// as HeaderRules of each name ANDed would, and true, when list is a set of
+// the names the cell's rules grant, as browsers write
+// Access-Control-Request-Headers: lower-case, sorted, joined by commas.
+// Otherwise it returns false, and the list is to be read name by name. It
+// knows the lists of cells whose rules grant at most six names.
+func (c *Cell) HeaderListRules(list string) (uint64, bool) {
+	mask, ok := c.masks.headerLists[list]
+	return mask, ok
 }
 
 // Covering returns the allow rules of the cell that cover path, as a mask.
 func (c *Cell) Covering(path string) uint64 {
+	if c.allowPathFree {
+		return c.allowEvery
+	}
 	var mask uint64
 	for i, r := range c.Allow {
 		if r.CoversPath(path) {
@@ -115,6 +183,9 @@ func (c *Cell) Covering(path string) uint64 {
 // ScopedCovering returns the method-scoped deny rules of the cell that
 // cover path, as a mask over Scoped.
 func (c *Cell) ScopedCovering(path string) uint64 {
+	if c.scopedPathFree {
+		return c.scopedEvery
+	}
 	var mask uint64
 	for i, r := range c.Scoped {
 		if r.CoversPath(path) {

@@ -23,7 +23,7 @@ func (t *Table) Classes() []Class {
 	for _, k := range slices.Sorted(mapKeys(t.exact)) {
 		out = append(out, Class{Label: k, Witness: k, Cell: t.exact[k]})
 	}
-	for si, root := range t.trees {
+	for si, root := range t.tree() {
 		scheme := [2]string{"http", "https"}[si]
 		var walk func(n *node)
 		walk = func(n *node) {

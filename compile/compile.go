@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -231,7 +230,7 @@ func (c *compiler) policy(s *scope, lp *lang.Policy) *Policy {
 
 // rule validates a rule and lowers it.
 func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
-	out := &Rule{Pos: r.Pos, MaxAge: -1, Node: r, Sources: map[string]*lang.String{}, Via: map[string]*lang.Value{}}
+	out := &Rule{Pos: r.Pos, MaxAge: -1, Node: r}
 	if r.Effect == "deny" {
 		out.Effect = Deny
 	}
@@ -356,7 +355,12 @@ func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
 			out.Duplicates = append(out.Duplicates, it.lit)
 		}
 	}
-	seen := map[string]bool{}
+	type origin struct {
+		p   Pattern
+		src source
+	}
+	var origins []origin
+	seen := make(map[Pattern]bool, len(items))
 	for _, it := range items {
 		switch {
 		case it.keyword == "any":
@@ -372,19 +376,25 @@ func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
 				c.errorf(posIn(it.lit, err.Offset), it.lit.EndPos, CodeOrigin, "invalid origin %q: %s", it.lit.Value, err.Msg)
 				continue
 			}
-			if key := p.String(); !seen[key] {
-				seen[key] = true
-				out.Origins = append(out.Origins, p)
-				out.source("origin "+key, it)
+			if !seen[p] {
+				seen[p] = true
+				if origins == nil {
+					origins = make([]origin, 0, len(items))
+				}
+				origins = append(origins, origin{p, source{it.lit, it.via}})
 			} else {
 				out.Duplicates = append(out.Duplicates, it.lit)
 			}
 		}
 	}
-	slices.SortFunc(out.Origins, func(a, b Pattern) int {
-		return cmp.Or(strings.Compare(a.Scheme, b.Scheme), strings.Compare(a.Host, b.Host),
-			cmp.Compare(a.Port, b.Port), boolCompare(a.Wildcard, b.Wildcard))
-	})
+	slices.SortFunc(origins, func(a, b origin) int { return comparePatterns(a.p, b.p) })
+	if len(origins) > 0 {
+		out.Origins = make([]Pattern, len(origins))
+		out.originSources = make([]source, len(origins))
+		for i, o := range origins {
+			out.Origins[i], out.originSources[i] = o.p, o.src
+		}
+	}
 }
 
 func (c *compiler) paths(s *scope, cl *lang.ListClause, out *Rule) {

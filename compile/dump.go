@@ -28,7 +28,7 @@ func (t *Table) Dump(w io.Writer) {
 	for _, k := range slices.Sorted(mapKeys(t.exact)) {
 		add(t.exact[k], k)
 	}
-	for si, root := range t.trees {
+	for si, root := range t.tree() {
 		scheme := [2]string{"http", "https"}[si]
 		var walk func(n *node)
 		walk = func(n *node) {

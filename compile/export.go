@@ -45,7 +45,7 @@ func (t *Table) OriginRegions() []OriginRegion {
 		out = append(out, OriginRegion{Exact: true, Origin: k, Scheme: scheme, Host: host, Port: port, Cell: t.exact[k]})
 	}
 	var below []OriginRegion
-	for si, root := range t.trees {
+	for si, root := range t.tree() {
 		scheme := [2]string{"http", "https"}[si]
 		var walk func(n *node)
 		walk = func(n *node) {

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -159,5 +160,53 @@ func TestCombine(t *testing.T) {
 				t.Errorf("got  %+v\nwant %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestHeaderListRules holds the lists a cell knows to the rule they stand
+// for: the rules that grant a browser's list of names are those that grant
+// each name, and a list that is not a set of the granted names, in
+// Fetch's form, is left to be read name by name.
+func TestHeaderListRules(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	pool := []string{"authorization", "content-type", "x-a", "x-b", "x-request-id", "traceparent", "x-" + strings.Repeat("l", 900)}
+	for range 300 {
+		c := &Cell{}
+		for range 1 + rng.IntN(4) {
+			r := &Rule{AnyHeader: rng.IntN(4) == 0}
+			for _, n := range pool {
+				if rng.IntN(3) == 0 {
+					r.Headers = append(r.Headers, n)
+				}
+			}
+			c.Allow = append(c.Allow, r)
+		}
+		c.index()
+		var granted []string
+		for _, h := range c.masks.headers {
+			granted = append(granted, h.name)
+		}
+		slices.Sort(granted)
+		for set := 1; set < 1<<len(pool); set++ {
+			var names []string
+			want := ^uint64(0)
+			for i, n := range pool {
+				if set&(1<<i) != 0 {
+					names = append(names, n)
+					want &= c.HeaderRules(n)
+				}
+			}
+			slices.Sort(names)
+			list := strings.Join(names, ",")
+			got, ok := c.HeaderListRules(list)
+			known := len(granted) <= maxListedSets && len(list) <= maxListedSetBytes &&
+				!slices.ContainsFunc(names, func(n string) bool { return !slices.Contains(granted, n) })
+			if ok != known || ok && got != want {
+				t.Fatalf("granted %q: HeaderListRules(%.60q) = %b, %v; want %b, %v", granted, list, got, ok, want, known)
+			}
+			if _, ok := c.HeaderListRules(strings.ToUpper(list)); ok && list != strings.ToUpper(list) {
+				t.Fatalf("HeaderListRules knows %q in upper case", list)
+			}
+		}
 	}
 }

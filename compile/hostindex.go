@@ -61,6 +61,9 @@ func (x *hostIndex) add(n *node) {
 	s.node = n
 }
 
+// empty reports whether the index holds no node.
+func (x *hostIndex) empty() bool { return len(x.root.kids) == 0 && x.root.node == nil }
+
 // find returns the deepest node whose host is host or a suffix of host
 // that a dot precedes, or nil, and whether that node's host is host itself.
 func (x *hostIndex) find(host string) (deepest *node, exact bool) {

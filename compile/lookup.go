@@ -15,12 +15,43 @@ const MaxOriginLength = len("https://") + 253 + len(":65535")
 // not a serialised origin as a browser sends it (lower-case, no path, no
 // default port, no trailing dot...); such a request is denied and its
 // Origin never reflected. Lookup does not allocate.
-func (t *Table) Lookup(origin string) (*Cell, bool) {
+func (t *Table) Lookup(origin string) (*Cell, bool) { return t.lookup(origin, true) }
+
+// LookupUnlessDenied is Lookup for a caller that needs the reason for a
+// denial no more than the denial: when the cell an origin would get holds
+// no allow rule, so that the origin is denied whatever it is, it returns
+// that cell without reading the origin's host to tell whether it is a
+// serialised origin, where Lookup would refuse one that is not. The
+// middleware uses it when nothing reads its decisions.
+func (t *Table) LookupUnlessDenied(origin string) (*Cell, bool) { return t.lookup(origin, false) }
+
+// lookup is Lookup; with check unset, it is LookupUnlessDenied.
+func (t *Table) lookup(origin string, check bool) (*Cell, bool) {
 	if origin == "null" {
 		return t.null, true
 	}
+	if len(origin) > MaxOriginLength {
+		return nil, false // hashing it for the map would read it all
+	}
 	if c, ok := t.exact[origin]; ok {
 		return c, true
+	}
+	if !check && len(t.anyCell.Allow) == 0 {
+		// A host no lookup node names gets the cell of the rules that
+		// name any, here none: so does every origin of a scheme with no
+		// lookup node, and whatever is not an origin at all.
+		switch {
+		case strings.HasPrefix(origin, "https://"):
+			if t.hosts[1].empty() {
+				return t.anyCell, true
+			}
+		case strings.HasPrefix(origin, "http://"):
+			if t.hosts[0].empty() {
+				return t.anyCell, true
+			}
+		default:
+			return t.anyCell, true
+		}
 	}
 	scheme, host, port, ok := splitOrigin(origin)
 	if !ok {
@@ -44,10 +75,14 @@ func (t *Table) Lookup(origin string) (*Cell, bool) {
 	} else {
 		n = t.trees[si]
 	}
+	c := cellFor(n.below, port, n.belowO)
+	if !check && len(c.Allow) == 0 {
+		return c, true
+	}
 	if len(host) > 253 || !validHost(front) {
 		return nil, false
 	}
-	return cellFor(n.below, port, n.belowO), true
+	return c, true
 }
 
 // parseOrigin splits a serialised origin into scheme, host and port (the
@@ -127,24 +162,30 @@ func validHost(host string) bool {
 	if host == "" || len(host) > 253 {
 		return false
 	}
-	start := 0 // of the current label
-	for i := 0; i <= len(host); i++ {
-		if i < len(host) {
-			switch hostByte[host[i]] {
-			case labelByte:
-				continue
-			case dotByte:
-			default:
-				return false
-			}
+	tab, rest := &hostByte, host
+	for {
+		label := rest
+		// Four bytes a step: the classes AND to labelByte only when all
+		// four are label bytes.
+		for len(rest) >= 4 && tab[rest[0]]&tab[rest[1]]&tab[rest[2]]&tab[rest[3]] == labelByte {
+			rest = rest[4:]
 		}
-		if n := i - start; n == 0 || n > 63 ||
-			n >= 4 && host[start] == 'x' && host[start+1] == 'n' && host[start+2] == '-' && host[start+3] == '-' && !validPunycode(host[start:i]) {
+		for len(rest) > 0 && tab[rest[0]] == labelByte {
+			rest = rest[1:]
+		}
+		label = label[:len(label)-len(rest)]
+		if n := len(label); n == 0 || n > 63 ||
+			n >= 4 && label[:4] == "xn--" && !validPunycode(label) {
 			return false
 		}
-		start = i + 1
+		if rest == "" {
+			return true
+		}
+		if tab[rest[0]] != dotByte {
+			return false
+		}
+		rest = rest[1:]
 	}
-	return true
 }
 
 // validPunycode reports whether an xn-- label decodes to a label IDNA
@@ -181,11 +222,12 @@ func hostProblem(host string) string {
 	return "not a host name"
 }
 
-// The classes of bytes in a serialised host.
+// The classes of bytes in a serialised host, as bits: labelByte is the
+// AND of classes only when every one is labelByte.
 const (
-	otherByte = iota
-	labelByte // a lower-case letter, a digit, a hyphen or an underscore
-	dotByte
+	otherByte = 0
+	labelByte = 1 // a lower-case letter, a digit, a hyphen or an underscore
+	dotByte   = 2
 )
 
 // hostByte classifies each byte, so that a host is checked with one load

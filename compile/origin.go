@@ -197,6 +197,10 @@ func ParsePattern(text string) (Pattern, *patternError) {
 		p.Host = host
 		return p, nil
 	}
+	if plainHost(host) {
+		p.Host = host
+		return p, nil
+	}
 	ascii, err := idnaProfile.ToASCII(host)
 	if err != nil {
 		return fail(base, "invalid host name %q: %v", host, idnaReason(err))
@@ -206,6 +210,22 @@ func ParsePattern(text string) (Pattern, *patternError) {
 	}
 	p.Host = ascii
 	return p, nil
+}
+
+// plainHost reports whether host is a name in the form a browser sends,
+// none of whose labels starts with xn--: lower-case ASCII letters, digits,
+// hyphens and underscores that validHost accepts. IDNA maps such a name to
+// itself, so it needs no conversion (TestPlainHost holds this).
+func plainHost(host string) bool {
+	if !validHost(host) {
+		return false
+	}
+	for label := range strings.SplitSeq(host, ".") {
+		if strings.HasPrefix(label, "xn--") {
+			return false
+		}
+	}
+	return true
 }
 
 // idnaReason shortens the idna package's error text.

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,6 +76,32 @@ func TestParsePattern(t *testing.T) {
 			}
 		} else if got != tt.want {
 			t.Errorf("ParsePattern(%q) = %s; want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestPlainHost holds ParsePattern's shortcut to what it stands for: a host
+// plainHost accepts is one IDNA maps to itself without error, so skipping
+// the conversion changes nothing.
+func TestPlainHost(t *testing.T) {
+	hosts := []string{"a", "example.com", "a-.b", "-a.b", "ab--c.d", "a_b.example.com", "_.x", "1.2.3.a",
+		strings.Repeat("a", 63) + ".com", strings.Repeat("a", 64) + ".com",
+		strings.Repeat("a.", 126) + "a", strings.Repeat("a.", 126) + "ab", "xn--bcher-kva.example", "a..b", ".a", "a."}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "abxyz0129-_."
+	for range 20000 {
+		b := make([]byte, 1+rng.IntN(20))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		hosts = append(hosts, string(b))
+	}
+	for _, h := range hosts {
+		if !plainHost(h) {
+			continue
+		}
+		if ascii, err := idnaProfile.ToASCII(h); err != nil || ascii != h {
+			t.Errorf("plainHost(%q), but IDNA maps it to %q, %v", h, ascii, err)
 		}
 	}
 }

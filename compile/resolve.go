@@ -257,11 +257,35 @@ func (c *compiler) expand(s *scope, values []*lang.Value, kind string) (out, dup
 	if c.tooLarge {
 		return nil, nil
 	}
-	seen := map[string]bool{}
+	if len(values) == 1 && values[0].Ref != nil {
+		// A set alone: its values, each once already.
+		v := values[0]
+		items, setDups := c.deref(s, v.Ref, kind)
+		if len(items) > 0 {
+			out = make([]item, len(items))
+			for i, it := range items {
+				it.via = v
+				out[i] = it
+			}
+		}
+		for _, it := range setDups {
+			if len(dups) < maxDuplicates {
+				it.via = v
+				dups = append(dups, it)
+			}
+		}
+		return c.counted(values, out, dups)
+	}
+	// A value is a keyword or a literal's text, told apart.
+	type valueKey struct {
+		literal bool
+		text    string
+	}
+	seen := map[valueKey]bool{}
 	add := func(it item) {
-		key := it.keyword
+		key := valueKey{false, it.keyword}
 		if it.lit != nil {
-			key = `"` + it.lit.Value
+			key = valueKey{true, it.lit.Value}
 		}
 		if !seen[key] {
 			seen[key] = true
@@ -290,6 +314,12 @@ func (c *compiler) expand(s *scope, values []*lang.Value, kind string) (out, dup
 			}
 		}
 	}
+	return c.counted(values, out, dups)
+}
+
+// counted counts the values a list expanded to against MaxExpandedValues,
+// and returns them, or nothing past the limit.
+func (c *compiler) counted(values []*lang.Value, out, dups []item) ([]item, []item) {
 	if c.expanded += len(out); c.expanded > MaxExpandedValues && !c.tooLarge && len(values) > 0 {
 		c.tooLarge = true
 		c.errorf(values[0].Pos, values[len(values)-1].EndPos, CodeTooLarge,

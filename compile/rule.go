@@ -1,7 +1,10 @@
 package compile
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/corspolicy/cors/lang"
 )
@@ -56,36 +59,79 @@ type Rule struct {
 	// Dev is set when every profile of its block is one the policy
 	// declares a development build (dev-profiles): the rule reaches no
 	// other build.
-	Dev bool
-	// Sources maps each value to the string literal it was first written
-	// in: "origin " + the normalised pattern, "method " + the method,
-	// "headers " or "expose " + the lower-case name.
-	Sources    map[string]*lang.String
-	Via        map[string]*lang.Value // for a value from a named set, the reference in the rule
-	Duplicates []*lang.String         // origin literals that repeat one before them
+	Dev        bool
+	Duplicates []*lang.String // origin literals that repeat one before them
+
+	// Where each value was first written, for At: the sources of the
+	// origins stand beside Origins, index for index, and those of the
+	// methods and header names by their key.
+	originSources []source
+	sources       map[string]source
+}
+
+// source is where a value of a rule was written: a string literal, and for
+// a value from a named set, the reference in the rule it came through.
+type source struct {
+	lit *lang.String
+	via *lang.Value
 }
 
 func (r *Rule) source(key string, it item) {
-	r.Sources[key] = it.lit
-	if it.via != nil {
-		r.Via[key] = it.via
+	if r.sources == nil {
+		r.sources = map[string]source{}
 	}
+	r.sources[key] = source{it.lit, it.via}
 }
 
-// At returns the node a tool should point at for the value key of Sources:
+// At returns the node a tool should point at for the value key, one of
+// "origin " + a normalised pattern (as Pattern.String writes it),
+// "method " + a method, "headers " or "expose " + a lower-case header name:
 // the literal when it is in the rule's own file, and otherwise the
 // reference in the rule through which it came (a literal in an imported
 // module means nothing to the reader of the policy). It returns nil for a
 // value no literal wrote, such as the default methods.
 func (r *Rule) At(key string) lang.Node {
-	lit := r.Sources[key]
-	if lit == nil {
+	if text, ok := strings.CutPrefix(key, "origin "); ok {
+		p, err := ParsePattern(text)
+		if err != nil || p.String() != text {
+			return nil
+		}
+		return r.at(r.originSource(p))
+	}
+	return r.at(r.sources[key])
+}
+
+func (r *Rule) at(s source) lang.Node {
+	if s.lit == nil {
 		return nil
 	}
-	if via := r.Via[key]; via != nil && lit.Pos.Filename != r.Pos.Filename {
-		return via
+	if s.via != nil && s.lit.Pos.Filename != r.Pos.Filename {
+		return s.via
 	}
-	return lit
+	return s.lit
+}
+
+// originSource returns the source of the pattern p of the rule's Origins.
+func (r *Rule) originSource(p Pattern) source {
+	i, ok := slices.BinarySearchFunc(r.Origins, p, comparePatterns)
+	if !ok || i >= len(r.originSources) {
+		return source{}
+	}
+	return r.originSources[i]
+}
+
+// comparePatterns orders the patterns of a rule's Origins.
+func comparePatterns(a, b Pattern) int {
+	if c := strings.Compare(a.Scheme, b.Scheme); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Host, b.Host); c != 0 {
+		return c
+	}
+	if a.Port != b.Port {
+		return cmp.Compare(a.Port, b.Port)
+	}
+	return boolCompare(a.Wildcard, b.Wildcard)
 }
 
 // Through returns, for a node a tool points at about the rule, the words

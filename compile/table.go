@@ -1,9 +1,12 @@
 package compile
 
 import (
+	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/corspolicy/cors/lang"
 )
@@ -11,21 +14,26 @@ import (
 // Table is a compiled policy: its rules, and the index that finds, for a
 // request origin, the cell of the rules whose origins match it.
 //
-// Exact origins are keys of a hash map; every host a pattern names is a
-// node of a tree over reversed DNS labels, one tree per scheme, whose nodes
-// hold the cells for hosts at and below them; a hostIndex finds the node of
-// a host in one pass over its bytes. Lookup cost depends on the
-// length of the origin, not on how many origins the policy lists. Cells are
-// computed when the table is built and shared between all the origins they
-// serve.
+// Exact origins are keys of a hash map. Every host a pattern names stands
+// in a tree over reversed DNS labels, one tree per scheme, whose nodes hold
+// the cells for hosts at and below them. Lookup needs only the nodes whose
+// cells differ from their parent's: hosts a wildcard or any-port pattern
+// names. A hostIndex finds the deepest of those in one pass over a host's
+// bytes, so lookup cost depends on the length of the origin, not on how
+// many origins the policy lists; a host that only exact origins name
+// answers every other origin below or beside it as its parent does. Cells
+// are computed when the table is built, interned by their rules, and shared
+// between all the origins they serve. Tools that walk every class (Classes,
+// Dump, OriginRegions) get the whole tree, made again when first asked for,
+// from the same interned cells.
 type Table struct {
 	Name  string
 	Pos   lang.Position
 	Rules []*Rule
 
 	exact   map[string]*Cell // serialised origin -> cell
-	trees   [2]*node         // http, https
-	hosts   [2]hostIndex     // every node of a tree by its host name
+	trees   [2]*node         // the roots, http and https: the cells of hosts no lookup node names
+	hosts   [2]hostIndex     // the lookup nodes of each scheme, by host name
 	null    *Cell
 	anyCell *Cell // the rules naming any, alone
 
@@ -42,6 +50,9 @@ type Table struct {
 	cells     map[string]*Cell // interned by rule set
 	ruleIndex map[*Rule]int
 	oversized []*Cell // cells past MaxCellRules, which the compiler refuses
+	anyRules  []*Rule
+
+	full atomic.Pointer[[2]*node] // the whole label tree, for tools
 }
 
 type node struct {
@@ -53,19 +64,26 @@ type node struct {
 	wild    map[int][]*Rule // rules naming *.host with a port
 	wildAny []*Rule         // rules naming *.host with any port
 
-	at, below       []portCell // host equal to / strictly below this node, by port
+	at, below       []portCell // host equal to / strictly below this node, by port, sorted
 	atOther, belowO *Cell      // the same for ports no pattern names
 }
 
-// portCell is the cell of a port some pattern names. A node has a few at
-// most, searched one by one.
+// portCell is the cell of a port some pattern names.
 type portCell struct {
 	port int
 	cell *Cell
 }
 
-// cellFor returns the cell of port among cells, or other.
+// cellFor returns the cell of port among cells, sorted by port, or other.
+// A node has a few at most, searched one by one, but for a policy that
+// names many ports on one host.
 func cellFor(cells []portCell, port int, other *Cell) *Cell {
+	if len(cells) > 8 {
+		if i, ok := slices.BinarySearchFunc(cells, port, func(pc portCell, p int) int { return pc.port - p }); ok {
+			return cells[i].cell
+		}
+		return other
+	}
 	for _, pc := range cells {
 		if pc.port == port {
 			return pc.cell
@@ -81,6 +99,8 @@ func schemeIndex(scheme string) int {
 	return 0
 }
 
+var schemes = [2]string{"http", "https"}
+
 // labels calls f for each label of host from the right; an IP literal in
 // brackets is one label.
 func reversedLabels(host string) []string {
@@ -92,39 +112,79 @@ func reversedLabels(host string) []string {
 	return parts
 }
 
-func (t *Table) nodeFor(scheme, host string, create bool) *node {
-	n := t.trees[schemeIndex(scheme)]
+// treeKey returns the labels of host from the right, each followed by a
+// zero byte: hosts sorted by their keys come in the order of a depth-first
+// walk of the label tree that visits children by label, a parent before
+// its children.
+func treeKey(host string) string {
+	if strings.HasPrefix(host, "[") {
+		return host + "\x00"
+	}
+	b := make([]byte, 0, len(host)+1)
+	for end := len(host); end > 0; {
+		i := strings.LastIndexByte(host[:end], '.')
+		b = append(b, host[i+1:end]...)
+		b = append(b, 0)
+		end = i
+		if i < 0 {
+			break
+		}
+	}
+	return string(b)
+}
+
+func (t *Table) nodeFor(trees [2]*node, scheme, host string) *node {
+	n := trees[schemeIndex(scheme)]
 	for _, l := range reversedLabels(host) {
 		child, ok := n.children[l]
 		if !ok {
-			if !create {
-				return nil
-			}
 			name := l
 			if n.name != "" {
 				name = l + "." + n.name
 			}
 			child = &node{children: map[string]*node{}, name: name}
 			n.children[l] = child
-			t.hosts[schemeIndex(scheme)].add(child)
 		}
 		n = child
 	}
 	return n
 }
 
-// build indexes the rules.
+// A naming is one origin pattern of a rule, as build sorts them.
+type naming struct {
+	key    string // treeKey of the host
+	scheme int
+	host   string
+	kind   uint8 // what the pattern names; see below
+	port   int
+	rule   *Rule
+}
+
+// The kinds of namings, in the order build groups them.
+const (
+	namesExact   = iota // the host with a port
+	namesAnyPort        // the host with any port
+	namesWild           // the hosts below, with a port
+	namesWildAny        // the hosts below, with any port
+)
+
+// build indexes the rules. It visits the hosts the patterns name in the
+// order of a depth-first walk of the label tree, as buildNode does for the
+// whole tree, so that each cell is first made, and takes its label from,
+// the same class; but it keeps a node only for a host a wildcard or
+// any-port pattern names, and for every other host only its exact origins.
 func (t *Table) build() {
 	t.exact = map[string]*Cell{}
 	t.cells = map[string]*Cell{}
-	t.ruleIndex = map[*Rule]int{}
+	t.ruleIndex = make(map[*Rule]int, len(t.Rules))
 	for i, r := range t.Rules {
 		t.ruleIndex[r] = i
 	}
 	for i := range t.trees {
-		t.trees[i] = &node{children: map[string]*node{}}
+		t.trees[i] = &node{}
 	}
 	var anyRules, nullRules []*Rule
+	count := 0
 	for _, r := range t.Rules {
 		t.PrivateNetwork = t.PrivateNetwork || r.PrivateNetwork
 		if r.Any {
@@ -139,8 +199,167 @@ func (t *Table) build() {
 			}
 			t.specificPaths = append(t.specificPaths, r.Paths...)
 		}
+		count += len(r.Origins)
+	}
+	t.anyRules = anyRules
+	namings := make([]naming, 0, count)
+	keys := map[string]string{} // treeKey by host, made once per host
+	for _, r := range t.Rules {
 		for _, p := range r.Origins {
-			n := t.nodeFor(p.Scheme, p.Host, true)
+			key, ok := keys[p.Host]
+			if !ok {
+				key = treeKey(p.Host)
+				keys[p.Host] = key
+			}
+			nm := naming{key: key, scheme: schemeIndex(p.Scheme), host: p.Host, port: p.Port, rule: r}
+			switch {
+			case p.Wildcard && p.Port == AnyPort:
+				nm.kind = namesWildAny
+			case p.Wildcard:
+				nm.kind = namesWild
+			case p.Port == AnyPort:
+				nm.kind = namesAnyPort
+			}
+			namings = append(namings, nm)
+		}
+	}
+	keys = nil
+	slices.SortStableFunc(namings, func(a, b naming) int {
+		return cmp.Or(a.scheme-b.scheme, strings.Compare(a.key, b.key), int(a.kind)-int(b.kind), a.port-b.port)
+	})
+	t.null = t.cell("null", append(slices.Clip(anyRules), nullRules...))
+	t.anyCell = t.cell("any", slices.Clone(anyRules))
+	for si, root := range t.trees {
+		scheme := schemes[si]
+		root.belowO = t.cell(scheme+"://*. (other ports)", slices.Clone(anyRules))
+		var ancestors []*node // the nodes above the host, that wildcards name, root first
+		for i := 0; i < len(namings); {
+			if namings[i].scheme != si {
+				i++
+				continue
+			}
+			j := i + 1
+			for j < len(namings) && namings[j].scheme == si && namings[j].host == namings[i].host {
+				j++
+			}
+			n := hostNode(namings[i:j])
+			for len(ancestors) > 0 && !below(n.name, ancestors[len(ancestors)-1].name) {
+				ancestors = ancestors[:len(ancestors)-1]
+			}
+			t.hostCells(scheme, n, ancestors, len(n.anyPort) > 0 || n.isWildcardBase())
+			if n.isWildcardBase() {
+				ancestors = append(ancestors, n)
+			}
+			i = j
+		}
+	}
+}
+
+// below reports whether host is strictly below parent in the label tree.
+func below(host, parent string) bool {
+	return len(host) > len(parent) && host[len(host)-len(parent)-1] == '.' && strings.HasSuffix(host, parent)
+}
+
+// hostNode returns a node holding the rules of the namings of one host.
+func hostNode(ns []naming) *node {
+	n := &node{name: ns[0].host}
+	for _, nm := range ns {
+		switch nm.kind {
+		case namesWildAny:
+			n.wildAny = append(n.wildAny, nm.rule)
+		case namesWild:
+			n.wild = addRule(n.wild, nm.port, nm.rule)
+		case namesAnyPort:
+			n.anyPort = append(n.anyPort, nm.rule)
+		default:
+			n.exact = addRule(n.exact, nm.port, nm.rule)
+		}
+	}
+	return n
+}
+
+func addRule(m map[int][]*Rule, port int, r *Rule) map[int][]*Rule {
+	if m == nil {
+		m = map[int][]*Rule{}
+	}
+	m[port] = append(m[port], r)
+	return m
+}
+
+// wildPorts returns the ports that some wildcard of nodes names, sorted:
+// for them a host at or below the last node may get more rules than on
+// another port.
+func wildPorts(nodes []*node) []int {
+	var ps []int
+	for _, a := range nodes {
+		for p := range a.wild {
+			ps = append(ps, p)
+		}
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+// wildRules returns the rules of the wildcards of nodes that match port.
+func wildRules(nodes []*node, port int) []*Rule {
+	var rs []*Rule
+	for _, a := range nodes {
+		rs = append(rs, a.wild[port]...)
+		rs = append(rs, a.wildAny...)
+	}
+	return rs
+}
+
+// otherPort stands for the ports no pattern names: no pattern names port 0.
+const otherPort = 0
+
+// hostCells computes the cells of the host n (not the root), whose
+// ancestors that wildcards name are given: the exact origins' cells, and,
+// with lookup, the node's own for Lookup, which it indexes. A host whose
+// cells at and below it are its parent's needs no node: their rules are
+// the same, so the cells are too.
+func (t *Table) hostCells(scheme string, n *node, ancestors []*node, lookup bool) {
+	atRules := func(port int) []*Rule {
+		rs := slices.Clip(t.anyRules)
+		rs = append(rs, n.exact[port]...)
+		rs = append(rs, n.anyPort...)
+		return append(rs, wildRules(ancestors, port)...)
+	}
+	for _, port := range slices.Sorted(maps.Keys(n.exact)) {
+		origin := Pattern{Scheme: scheme, Host: n.name, Port: port}.String()
+		t.exact[origin] = t.cell(origin, atRules(port))
+	}
+	if !lookup {
+		return
+	}
+	chain := append(slices.Clip(ancestors), n)
+	label := scheme + "://" + n.name
+	for _, p := range wildPorts(ancestors) {
+		n.at = append(n.at, portCell{p, t.cell(label+":"+strconv.Itoa(p), atRules(p))})
+	}
+	n.atOther = t.cell(label+" (other ports)", atRules(otherPort))
+	belowRules := func(port int) []*Rule { return append(slices.Clip(t.anyRules), wildRules(chain, port)...) }
+	for _, p := range wildPorts(chain) {
+		n.below = append(n.below, portCell{p, t.cell(scheme+"://*."+n.name+":"+strconv.Itoa(p), belowRules(p))})
+	}
+	n.belowO = t.cell(scheme+"://*."+n.name+" (other ports)", belowRules(otherPort))
+	t.hosts[schemeIndex(scheme)].add(n)
+}
+
+// tree returns the whole label tree of the table: a node for every host a
+// pattern names and for each of its parents, with its cells, as tools walk
+// it. It is made when first asked for, from the cells the table interned.
+func (t *Table) tree() [2]*node {
+	if trees := t.full.Load(); trees != nil {
+		return *trees
+	}
+	var trees [2]*node
+	for i := range trees {
+		trees[i] = &node{children: map[string]*node{}}
+	}
+	for _, r := range t.Rules {
+		for _, p := range r.Origins {
+			n := t.nodeFor(trees, p.Scheme, p.Host)
 			switch {
 			case p.Wildcard && p.Port == AnyPort:
 				n.wildAny = append(n.wildAny, r)
@@ -153,75 +372,36 @@ func (t *Table) build() {
 			}
 		}
 	}
-	t.null = t.cell("null", append(slices.Clip(anyRules), nullRules...))
-	t.anyCell = t.cell("any", slices.Clone(anyRules))
-	for si, root := range t.trees {
-		scheme := [2]string{"http", "https"}[si]
-		t.buildNode(scheme, root, nil, anyRules)
+	for si, root := range trees {
+		t.treeCells(schemes[si], root, nil)
 	}
+	t.full.CompareAndSwap(nil, &trees)
+	return *t.full.Load()
 }
 
-func addRule(m map[int][]*Rule, port int, r *Rule) map[int][]*Rule {
-	if m == nil {
-		m = map[int][]*Rule{}
-	}
-	m[port] = append(m[port], r)
-	return m
-}
-
-// buildNode computes the cells of n and its descendants. ancestors holds
-// the nodes above n, root first.
-func (t *Table) buildNode(scheme string, n *node, ancestors []*node, anyRules []*Rule) {
+// treeCells finds the cells of n and its descendants among those the table
+// interned. ancestors holds the nodes above n, root first.
+func (t *Table) treeCells(scheme string, n *node, ancestors []*node) {
 	chain := append(slices.Clip(ancestors), n)
-	// Ports that some wildcard on the chain names, for which a host at or
-	// below n may get more rules than on another port.
-	ports := func(nodes []*node) []int {
-		var ps []int
-		for _, a := range nodes {
-			for p := range a.wild {
-				if !slices.Contains(ps, p) {
-					ps = append(ps, p)
-				}
-			}
-		}
-		slices.Sort(ps)
-		return ps
-	}
-	wildRules := func(nodes []*node, port int) []*Rule {
-		var rs []*Rule
-		for _, a := range nodes {
-			rs = append(rs, a.wild[port]...)
-			rs = append(rs, a.wildAny...)
-		}
-		return rs
-	}
-	const other = 0 // no pattern names port 0
 	atRules := func(port int) []*Rule {
-		rs := slices.Clip(anyRules)
+		rs := slices.Clip(t.anyRules)
 		rs = append(rs, n.exact[port]...)
 		rs = append(rs, n.anyPort...)
 		return append(rs, wildRules(ancestors, port)...)
 	}
-	belowRules := func(port int) []*Rule {
-		return append(slices.Clip(anyRules), wildRules(chain, port)...)
-	}
-	label := scheme + "://" + n.name
+	belowRules := func(port int) []*Rule { return append(slices.Clip(t.anyRules), wildRules(chain, port)...) }
 	if n.name != "" {
-		for port := range n.exact {
-			t.exact[Pattern{Scheme: scheme, Host: n.name, Port: port}.String()] = t.cell(
-				Pattern{Scheme: scheme, Host: n.name, Port: port}.String(), atRules(port))
+		for _, p := range wildPorts(ancestors) {
+			n.at = append(n.at, portCell{p, t.interned(atRules(p))})
 		}
-		for _, p := range ports(ancestors) {
-			n.at = append(n.at, portCell{p, t.cell(label+":"+strconv.Itoa(p), atRules(p))})
-		}
-		n.atOther = t.cell(label+" (other ports)", atRules(other))
+		n.atOther = t.interned(atRules(otherPort))
 	}
-	for _, p := range ports(chain) {
-		n.below = append(n.below, portCell{p, t.cell(scheme+"://*."+n.name+":"+strconv.Itoa(p), belowRules(p))})
+	for _, p := range wildPorts(chain) {
+		n.below = append(n.below, portCell{p, t.interned(belowRules(p))})
 	}
-	n.belowO = t.cell(scheme+"://*."+n.name+" (other ports)", belowRules(other))
-	for _, l := range slices.Sorted(mapKeys(n.children)) {
-		t.buildNode(scheme, n.children[l], chain, anyRules)
+	n.belowO = t.interned(belowRules(otherPort))
+	for _, child := range n.children {
+		t.treeCells(scheme, child, chain)
 	}
 }
 
@@ -235,8 +415,9 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-// cell returns the interned cell for a set of rules.
-func (t *Table) cell(origins string, rules []*Rule) *Cell {
+// cellKey sorts rules by their index in the table, drops repeats, and
+// returns the key the cell of the rules is interned under.
+func (t *Table) cellKey(rules []*Rule) ([]*Rule, string) {
 	idx := t.ruleIndex
 	slices.SortFunc(rules, func(a, b *Rule) int { return idx[a] - idx[b] })
 	rules = slices.Compact(rules)
@@ -245,9 +426,37 @@ func (t *Table) cell(origins string, rules []*Rule) *Cell {
 		key.WriteString(strconv.Itoa(idx[r]))
 		key.WriteByte(',')
 	}
-	if c, ok := t.cells[key.String()]; ok {
+	return rules, key.String()
+}
+
+// interned returns the cell build made for rules. Every class of the whole
+// tree has the rules of a class build met, so the cell is there; were it
+// not, a cell of the rules is made apart, which answers alike.
+func (t *Table) interned(rules []*Rule) *Cell {
+	rules, key := t.cellKey(rules)
+	if c, ok := t.cells[key]; ok {
 		return c
 	}
+	return newCell("", rules)
+}
+
+// cell returns the interned cell for a set of rules, made and named for
+// the origins it is first asked for.
+func (t *Table) cell(origins string, rules []*Rule) *Cell {
+	rules, key := t.cellKey(rules)
+	if c, ok := t.cells[key]; ok {
+		return c
+	}
+	c := newCell(origins, rules)
+	t.cells[key] = c
+	if c.oversized() {
+		t.oversized = append(t.oversized, c)
+	}
+	return c
+}
+
+// newCell makes the cell of rules, sorted by their index in the table.
+func newCell(origins string, rules []*Rule) *Cell {
 	c := &Cell{Origins: origins}
 	for _, r := range rules {
 		if r.Effect == Allow {
@@ -259,9 +468,7 @@ func (t *Table) cell(origins string, rules []*Rule) *Cell {
 			}
 		}
 	}
-	t.cells[key.String()] = c
-	if len(c.Allow) > MaxCellRules || len(c.Scoped) > MaxCellRules {
-		t.oversized = append(t.oversized, c)
+	if c.oversized() {
 		return c
 	}
 	c.index()
@@ -277,9 +484,17 @@ func (t *Table) cell(origins string, rules []*Rule) *Cell {
 	return c
 }
 
+// oversized reports whether the cell holds more rules than a mask covers.
+func (c *Cell) oversized() bool { return len(c.Allow) > MaxCellRules || len(c.Scoped) > MaxCellRules }
+
 // Public returns the cell of the rules that name any: what every origin
 // gets where the response does not depend on the origin.
 func (t *Table) Public() *Cell { return t.anyCell }
+
+// OriginDependentEverywhere reports whether OriginDependent reports true
+// for every path: whether a rule naming particular origins covers every
+// path.
+func (t *Table) OriginDependentEverywhere() bool { return t.specificAll }
 
 // OriginDependent reports whether the response to a request for path can
 // depend on its origin: whether a rule naming particular origins, not any,

@@ -62,20 +62,28 @@ func trustRule(p *Policy, r *Rule, report func(r *Rule, n lang.Node, code, fix, 
 		report(r, r.NullNode(), CodeNull, "name the origins that need access",
 			"the null origin is allowed with credentials: sandboxed iframes, file: pages and some redirects send it, so any site can act as the signed-in user")
 	}
-	for _, o := range r.Origins {
+	for i, o := range r.Origins {
 		if !r.Credentials {
 			break
 		}
-		n := r.OriginNode(o)
+		// The node a finding points at, found only for a finding.
+		n := func() lang.Node {
+			if i < len(r.originSources) {
+				if n := r.at(r.originSources[i]); n != nil {
+					return n
+				}
+			}
+			return r.Node
+		}
 		switch {
 		case o.CoversPublicSuffix():
-			report(r, Within(n, "*."), CodePublicSuffixCreds, "list the exact origins",
+			report(r, Within(n(), "*."), CodePublicSuffixCreds, "list the exact origins",
 				"%s covers %s, a public suffix under which anyone can register a site, and the rule grants credentials", o, o.Host)
 		case o.IsLocal() && !r.Dev:
-			report(r, n, CodeLocal, devFix(p, r),
+			report(r, n(), CodeLocal, devFix(p, r),
 				"%s is a local origin granted credentials outside a development build: any program on a visitor's machine or network can serve it", o)
 		case o.Scheme == "http" && !o.IsLocal() && !r.Dev:
-			report(r, Within(n, "http:"), CodeInsecureCreds, "use https",
+			report(r, Within(n(), "http:"), CodeInsecureCreds, "use https",
 				"%s is granted credentials over plain http: anyone on the network path can send requests as that origin", o)
 		}
 	}
@@ -126,7 +134,7 @@ func (r *Rule) NullNode() lang.Node {
 // OriginNode returns the node that wrote pattern p in the rule (see At), or
 // the rule.
 func (r *Rule) OriginNode(p Pattern) lang.Node {
-	if n := r.At("origin " + p.String()); n != nil {
+	if n := r.at(r.originSource(p)); n != nil {
 		return n
 	}
 	return r.Node
@@ -209,6 +217,9 @@ func (p Pattern) CoversPublicSuffix() bool {
 func (p Pattern) IsLocal() bool {
 	if p.Host == "localhost" || strings.HasSuffix(p.Host, ".localhost") {
 		return true
+	}
+	if p.Host == "" || p.Host[0] != '[' && (p.Host[0] < '0' || p.Host[0] > '9') {
+		return false // a name: no IP address starts so
 	}
 	addr, err := netip.ParseAddr(strings.Trim(p.Host, "[]"))
 	return err == nil && (addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsUnspecified())

@@ -163,33 +163,72 @@ func (d *Decision) write(h http.Header) {
 		}
 		return
 	}
-	n := len(d.echoHeaders) + sent(d.AllowOrigin) + sent(d.AllowCredentials) + sent(d.AllowMethods) +
-		sent(d.AllowHeaders) + sent(d.ExposeHeaders) + sent(d.MaxAge) + sent(d.AllowPrivateNetwork) + sent(d.Vary)
-	w := headerWriter{h: h, buf: make([]string, 0, n)}
-	w.put(headerAllowOrigin, d.AllowOrigin)
-	w.put(headerAllowCredentials, d.AllowCredentials)
-	w.put(headerAllowMethods, d.AllowMethods)
-	if d.echoHeaders != nil {
+	if d.AllowMethods == "" && d.AllowHeaders == "" && d.MaxAge == "" && d.AllowPrivateNetwork == "" && d.echoHeaders == nil {
+		// An actual request's answer: these four at most.
+		buf := make([]string, 1+sent(d.AllowCredentials)+sent(d.ExposeHeaders)+sent(d.Vary))
+		buf[0] = d.AllowOrigin
+		h[headerAllowOrigin] = buf[0:1:1]
+		i := 1
+		if d.AllowCredentials != "" {
+			buf[i] = d.AllowCredentials
+			h[headerAllowCredentials] = buf[i : i+1 : i+1]
+			i++
+		}
+		if d.ExposeHeaders != "" {
+			buf[i] = d.ExposeHeaders
+			h[headerExposeHeaders] = buf[i : i+1 : i+1]
+			i++
+		}
+		if d.Vary != "" {
+			buf[i] = d.Vary
+			addVary(h, fresh, buf[i:i+1:i+1])
+		}
+		return
+	}
+	// Any other answer, a preflight's: the headers it sends, in order, and
+	// the request's own header lines where they are echoed.
+	var names, values [8]string
+	n := 0
+	add := func(name, v string) {
+		if v != "" {
+			names[n], values[n] = name, v
+			n++
+		}
+	}
+	add(headerAllowOrigin, d.AllowOrigin)
+	add(headerAllowCredentials, d.AllowCredentials)
+	add(headerAllowMethods, d.AllowMethods)
+	echoAt := -1
+	if d.echoHeaders == nil {
+		add(headerAllowHeaders, d.AllowHeaders)
+	} else {
+		echoAt = n
+	}
+	add(headerExposeHeaders, d.ExposeHeaders)
+	add(headerMaxAge, d.MaxAge)
+	add(headerAllowPrivateNetwork, d.AllowPrivateNetwork)
+	buf := make([]string, n+len(d.echoHeaders)+sent(d.Vary))
+	copy(buf, values[:n])
+	for i := range n {
+		h[names[i]] = buf[i : i+1 : i+1]
+	}
+	i := n
+	if echoAt >= 0 {
 		// The request's own lines, checked already; a line that holds
 		// no name (empty, or commas and blanks) says nothing worth echoing.
-		start := len(w.buf)
 		for _, line := range d.echoHeaders {
 			if strings.TrimLeft(line, " \t,") != "" {
-				w.buf = append(w.buf, line)
+				buf[i] = line
+				i++
 			}
 		}
-		if len(w.buf) > start {
-			h[headerAllowHeaders] = w.buf[start:len(w.buf):len(w.buf)]
+		if i > n {
+			h[headerAllowHeaders] = buf[n:i:i]
 		}
-	} else {
-		w.put(headerAllowHeaders, d.AllowHeaders)
 	}
-	w.put(headerExposeHeaders, d.ExposeHeaders)
-	w.put(headerMaxAge, d.MaxAge)
-	w.put(headerAllowPrivateNetwork, d.AllowPrivateNetwork)
 	if d.Vary != "" {
-		w.buf = append(w.buf, d.Vary)
-		addVary(h, fresh, w.buf[len(w.buf)-1:len(w.buf):len(w.buf)])
+		buf[i] = d.Vary
+		addVary(h, fresh, buf[i:i+1:i+1])
 	}
 }
 
@@ -199,22 +238,6 @@ func sent(v string) int {
 		return 0
 	}
 	return 1
-}
-
-// headerWriter sets headers to windows of one slice.
-type headerWriter struct {
-	h   http.Header
-	buf []string // its capacity is every value the response carries
-}
-
-// put sets the header name to v, unless v is empty.
-func (w *headerWriter) put(name, v string) {
-	if v == "" {
-		return
-	}
-	w.buf = append(w.buf, v)
-	n := len(w.buf)
-	w.h[name] = w.buf[n-1 : n : n]
 }
 
 // addVary adds the slot, a fresh one-value slice, to the Vary header of h;

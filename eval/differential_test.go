@@ -74,6 +74,10 @@ func checkDifferential(t *testing.T, data []byte) bool {
 		if diff := cmp.Diff(summary(&want), summary(&got)); diff != "" {
 			t.Fatalf("policy:\n%s\nrequest: %+v\n(-reference +evaluate):\n%s", src, req, diff)
 		}
+		// The middleware, which decides only what its response shows
+		// when nothing reads its decisions, answers alike.
+		checkMiddlewareLines(t, tab, req.Method, req.Path, req.Origin, req.RequestMethod,
+			req.RequestHeaders, req.PrivateNetwork, req.Credentials)
 	}
 	return true
 }

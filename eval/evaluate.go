@@ -23,18 +23,38 @@ const (
 // allocate.
 func Evaluate(t *compile.Table, r *Request) Decision {
 	var d Decision
-	decide(t, r, &d)
+	decide(t, r, &d, false, nil)
 	return d
 }
 
 // decide is Evaluate filling in d, which starts as the zero Decision: the
 // middleware keeps its Decision on its own stack and spares the copy.
-func decide(t *compile.Table, r *Request, d *Decision) {
-	problem := pathProblem(r.Path)
+//
+// With quick, only the response headers and status of d are to be right:
+// where a request is denied whatever else it holds, because no allow rule
+// matches its origin, d may give another reason than Evaluate's (the
+// origin's rather than the path's, or no rule's rather than a malformed
+// origin's), and the checks that only choose among reasons are skipped.
+// The middleware decides so when nothing reads its decisions; FuzzEvaluate
+// and FuzzDifferential hold its headers to Evaluate's.
+//
+// With quick, cell, when set, is what LookupUnlessDenied returned for the
+// request's one Origin, which the middleware looked up already.
+func decide(t *compile.Table, r *Request, d *Decision, quick bool, cell *compile.Cell) {
 	// A path that routers could read as another has no public answer:
-	// which resource it reaches is not known.
-	dependent := problem != "" || t.OriginDependent(r.Path)
-	evaluate(t, r, dependent, problem, d)
+	// which resource it reaches is not known. Only a CORS request, or a
+	// path whose answer does not depend on the origin otherwise, needs the
+	// path read for that; and quick, only a CORS request some allow rule
+	// may let through (see evaluate).
+	dependent := t.OriginDependent(r.Path)
+	problem, pending := "", false
+	if !dependent || len(r.Origin) > 0 && !quick {
+		problem = pathProblem(r.Path)
+		dependent = dependent || problem != ""
+	} else if len(r.Origin) > 0 {
+		pending = true
+	}
+	evaluate(t, r, dependent, problem, pending, cell, d)
 	if !dependent && (d.Kind == NotCORS || d.Kind == Actual && !d.Allowed) {
 		// Every origin gets the same answer here, so every response but
 		// a preflight carries it: without an Origin, and on a denied
@@ -50,13 +70,16 @@ func decide(t *compile.Table, r *Request, d *Decision) {
 // evaluate fills in d, which starts as the zero Decision; filling it in
 // place spares copying the Decision at every return. dependent says
 // whether the answer for the path can depend on the origin, and problem
-// why the path cannot be judged, if it cannot.
+// why the path cannot be judged, if it cannot; with pending, problem is yet
+// to be found, which evaluate does once an allow rule matches the origin,
+// and it looks the origin up with LookupUnlessDenied (decide's quick),
+// unless found is what that returned.
 //
 // A request is allowed when one allow rule on its own covers all of it:
 // the candidates are the allow rules that cover the origin and the path,
 // and each check keeps those that pass it, as a bitmask over the cell's
 // rules. The first check that leaves none is the one the request failed.
-func evaluate(t *compile.Table, r *Request, dependent bool, problem string, d *Decision) {
+func evaluate(t *compile.Table, r *Request, dependent bool, problem string, pending bool, found *compile.Cell, d *Decision) {
 	switch {
 	case len(r.Origin) == 0:
 		d.Kind = NotCORS
@@ -77,23 +100,43 @@ func evaluate(t *compile.Table, r *Request, dependent bool, problem string, d *D
 		return
 	}
 	if problem != "" {
-		d.deny(CheckPath, problem, nil)
+		d.refuse(CheckPath, problem, nil)
 		return
 	}
 	if len(r.Origin) > 1 {
-		d.deny(CheckOrigin, "several Origin headers", nil)
+		d.refuse(CheckOrigin, "several Origin headers", nil)
 		return
 	}
 	origin := r.Origin[0]
-	cell, ok := t.Lookup(origin)
+	var cell *compile.Cell
+	var ok bool
+	if pending {
+		if found != nil {
+			cell, ok = found, true
+		} else {
+			cell, ok = t.LookupUnlessDenied(origin)
+		}
+		if !ok || len(cell.Allow) == 0 {
+			// Denied whatever its path: the Origin is not one, or no
+			// allow rule matches it.
+			d.refuse(CheckOrigin, "no allow rule covers this origin", nil)
+			return
+		}
+		if problem = pathProblem(r.Path); problem != "" {
+			d.refuse(CheckPath, problem, nil)
+			return
+		}
+	} else {
+		cell, ok = t.Lookup(origin)
+	}
 	if !ok {
-		d.deny(CheckOrigin, "not a serialised origin", nil)
+		d.refuse(CheckOrigin, "not a serialised origin", nil)
 		return
 	}
 	method := r.Method
 	if d.Kind == Preflight {
 		if len(r.RequestMethod) != 1 || !isMethod(r.RequestMethod[0]) {
-			d.deny(CheckMethod, "Access-Control-Request-Method must be one method, a token of at most 64 bytes", nil)
+			d.refuse(CheckMethod, "Access-Control-Request-Method must be one method, a token of at most 64 bytes", nil)
 			return
 		}
 		method = r.RequestMethod[0]
@@ -102,25 +145,27 @@ func evaluate(t *compile.Table, r *Request, dependent bool, problem string, d *D
 		if coversRequest(rule, r.Path, method) {
 			// A window of the cell's own list names the rule: no
 			// allocation.
-			d.deny(CheckOrigin, "denied by rule", cell.Deny[i:i+1:i+1])
+			d.refuse(CheckOrigin, "denied by rule", cell.Deny[i:i+1:i+1])
 			return
 		}
 	}
 	candidates := cell.Covering(r.Path)
 	if candidates == 0 {
-		d.deny(CheckOrigin, "no allow rule covers this origin and path", nil)
+		d.refuse(CheckOrigin, "no allow rule covers this origin and path", nil)
 		return
 	}
 	left := candidates & cell.MethodRules(method)
 	if left == 0 {
-		d.deny(CheckMethod, method, cell.Rules(candidates))
+		d.refuse(CheckMethod, method, cell.Rules(candidates))
 		return
 	}
 	candidates = left
-	if r.credentials() {
+	// Credentials narrow the candidates only when some of them do not
+	// grant them: otherwise the Cookie header need not be read.
+	if candidates&^cell.CredentialRules() != 0 && r.credentials() {
 		left = candidates & cell.CredentialRules()
 		if left == 0 {
-			d.deny(CheckCredentials, "credentials are not granted", cell.Rules(candidates))
+			d.refuse(CheckCredentials, "credentials are not granted", cell.Rules(candidates))
 			return
 		}
 		candidates = left
@@ -130,14 +175,14 @@ func evaluate(t *compile.Table, r *Request, dependent bool, problem string, d *D
 		requestHeaders = r.requestHeaders()
 		left, name, ok := checkRequestHeaders(cell, candidates, requestHeaders)
 		if !ok {
-			d.deny(CheckHeader, name, cell.Rules(candidates))
+			d.refuse(CheckHeader, name, cell.Rules(candidates))
 			return
 		}
 		candidates = left
 		if r.privateNetwork() == "true" {
 			left = candidates & cell.PrivateNetworkRules()
 			if left == 0 {
-				d.deny(CheckPrivateNetwork, "private network access is not granted", cell.Rules(candidates))
+				d.refuse(CheckPrivateNetwork, "private network access is not granted", cell.Rules(candidates))
 				return
 			}
 			candidates = left
@@ -250,6 +295,18 @@ func (d *Decision) deny(check Check, detail string, rules []*compile.Rule) {
 	d.ExposeHeaders, d.MaxAge, d.AllowPrivateNetwork, d.echoHeaders = "", "", "", nil
 }
 
+// refuse is deny for evaluate, which denies before it sets any header of
+// the answer: it leaves the headers as they are, Vary included.
+func (d *Decision) refuse(check Check, detail string, rules []*compile.Rule) {
+	d.Allowed, d.Failed, d.Detail = false, check, detail
+	if rules != nil {
+		d.Rules = rules
+	}
+	if d.Kind == Preflight {
+		d.Status = 403
+	}
+}
+
 // coversRequest reports whether a deny rule covers the path and method.
 func coversRequest(r *compile.Rule, path, method string) bool {
 	return r.CoversPath(path) && r.CoversMethod(method)
@@ -277,6 +334,15 @@ func publicGrant(c *compile.Cell, path, method string) *compile.Grant {
 // false. Every line counts against the bounds, an empty one too, so that
 // the time it takes is linear in a bounded length; it allocates nothing.
 func checkRequestHeaders(c *compile.Cell, candidates uint64, lines []string) (uint64, string, bool) {
+	// A browser's list, as Fetch writes it, of names the cell's rules
+	// grant: its rules are known. A denial is read again, for the name
+	// at fault; a line past the bound is not looked up, which would hash
+	// it whole.
+	if len(lines) == 1 && len(lines[0]) <= MaxRequestHeadersBytes {
+		if mask, ok := c.HeaderListRules(lines[0]); ok && candidates&mask != 0 {
+			return candidates & mask, "", true
+		}
+	}
 	if len(lines) > MaxRequestHeaderNames {
 		return 0, "Access-Control-Request-Headers has more than 64 lines", false
 	}

@@ -55,10 +55,26 @@ func (m *Middleware) Swap(t *compile.Table) { m.table.Store(t) }
 // Wrap returns next wrapped in the middleware.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t := m.table.Load()
+		// Without a log or a handler to read it, the decision need only
+		// be right in its headers; and some answers need none.
+		quick := m.log == nil && !m.inContext
+		var cell *compile.Cell // of the Origin, when answered looked it up
+		if quick && t.OriginDependentEverywhere() {
+			var a int
+			switch a, cell = answered(w, r, t); a {
+			case answeredPreflight:
+				w.WriteHeader(http.StatusForbidden)
+				return
+			case answeredOther:
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
 		var req Request
 		req.read(r)
 		var d Decision
-		decide(m.table.Load(), &req, &d)
+		decide(t, &req, &d, quick, cell)
 		if m.log != nil {
 			m.log.record(r, &req, &d)
 		}
@@ -74,6 +90,48 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// What answered did.
+const (
+	answeredNone = iota
+	answeredPreflight
+	answeredOther
+)
+
+// answered writes the answer to a request that needs no decision, when the
+// table varies on the origin on every path and nothing reads decisions: a
+// request without Origin, which gets Vary: Origin; and a request whose
+// Origin no allow rule matches (or that is no origin, or several), which
+// is denied, with Vary alone. It reports what it answered, if anything
+// (the caller then sends a preflight's 403 or calls the handler), and when
+// it answered nothing, the cell of the one Origin it looked up. These are
+// the answers decide gives them (FuzzEvaluate and FuzzDifferential hold
+// the middleware's to Evaluate's), without reading what would only choose
+// the reason for a denial: the path, the Origin's syntax.
+func answered(w http.ResponseWriter, r *http.Request, t *compile.Table) (int, *compile.Cell) {
+	origin := r.Header["Origin"]
+	if len(origin) == 1 {
+		if c, ok := t.LookupUnlessDenied(origin[0]); ok && len(c.Allow) > 0 {
+			return answeredNone, c // some rule may allow it: decide
+		}
+	}
+	h := w.Header()
+	fresh := len(h) == 0
+	switch {
+	case len(origin) == 0:
+		addVary(h, fresh, []string{"Origin"})
+	case r.Method == http.MethodOptions && r.Header["Access-Control-Request-Method"] != nil:
+		vary := varyPreflight
+		if t.PrivateNetwork {
+			vary = varyPreflightPNA
+		}
+		addVary(h, fresh, []string{vary})
+		return answeredPreflight, nil
+	default:
+		addVary(h, fresh, []string{"Origin"})
+	}
+	return answeredOther, nil
 }
 
 // RequestOf returns what Evaluate needs of an HTTP request, as the

@@ -18,7 +18,7 @@ func FprintFixtures(w io.Writer, f *FixtureFile) error {
 // proving, as Format does, that the output parses to the same tree and
 // comments.
 func FormatFixtures(filename string, src []byte) ([]byte, error) {
-	return format(filename, src, ParseFixtures, FprintFixtures)
+	return format(filename, src, ParseFixtures, FprintFixtures, equalFixtures)
 }
 
 func (p *printer) fixtures(f *FixtureFile) {

@@ -74,7 +74,9 @@ func parseTokens[T any](p *participle.Parser[T], g *grammar, filename string, sr
 		errs.Sort()
 		return nil, nil, errs
 	}
-	work := slices.Clone(tokens)
+	// Recovery leaves statements out of work; tokens stays whole, for the
+	// comments. The first parse, which most files pass, needs no copy.
+	work, copied := tokens, false
 	var resume Position // where parsing resumed after the last statement left out
 	// Each recovery parses the file again: a budget of tokens bounds the
 	// work a huge file with many errors costs, at the price of reporting
@@ -104,6 +106,9 @@ func parseTokens[T any](p *participle.Parser[T], g *grammar, filename string, sr
 		}
 		if budget -= len(work); len(errs) > maxErrors || !e.Pos.IsValid() || budget < len(work) {
 			break
+		}
+		if !copied {
+			work, copied = slices.Clone(work), true
 		}
 		var skipped bool
 		if work, resume, skipped = skipStatement(work, e.Pos, g, whole); !skipped {
