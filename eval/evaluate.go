@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/corspolicy/cors/compile"
+	"github.com/corspolicy/cors/compile/pathset"
 )
 
 // Limits on Access-Control-Request-Headers. Browsers send a handful of
@@ -49,7 +50,7 @@ func decide(t *compile.Table, r *Request, d *Decision, quick bool, cell *compile
 	dependent := t.OriginDependent(r.Path)
 	problem, pending := "", false
 	if !dependent || len(r.Origin) > 0 && !quick {
-		problem = pathProblem(r.Path)
+		problem = pathset.Problem(r.Path)
 		dependent = dependent || problem != ""
 	} else if len(r.Origin) > 0 {
 		pending = true
@@ -122,7 +123,7 @@ func evaluate(t *compile.Table, r *Request, dependent bool, problem string, pend
 			d.refuse(CheckOrigin, "no allow rule covers this origin", nil)
 			return
 		}
-		if problem = pathProblem(r.Path); problem != "" {
+		if problem = pathset.Problem(r.Path); problem != "" {
 			d.refuse(CheckPath, problem, nil)
 			return
 		}
@@ -222,57 +223,6 @@ func evaluate(t *compile.Table, r *Request, dependent bool, problem string, pend
 		d.echoHeaders = requestHeaders
 	}
 	d.MaxAge = g.MaxAgeValue
-}
-
-// pathProblem says why a request path cannot be judged, or returns "": a
-// path that does not start with "/", a dot segment ("." or "..", which
-// escapes such as %2e%2e decode to), a backslash (which %5C decodes to), or
-// an escaped slash (%2F, which RequestOf keeps escaped). Routers disagree on
-// each of these, some resolving dot segments or decoding an escaped slash
-// before they route and others not, so a rule matched against the path as
-// sent could be judging another resource than the one served; browsers
-// never send any of them but %2F and %5C, which they leave as written. It
-// reads the path once and allocates nothing.
-func pathProblem(p string) string {
-	if p == "" || p[0] != '/' {
-		return "the path does not start with /"
-	}
-	// Most paths hold none of the bytes at stake; one pass with a table
-	// load a byte says so, and only a path that does is read segment by
-	// segment.
-	for i := 1; i < len(p); i++ {
-		if c := p[i]; pathByte[c] && (c != '.' || p[i-1] == '/') {
-			return pathSegmentProblem(p)
-		}
-	}
-	return ""
-}
-
-// pathByte marks the bytes pathProblem looks twice at: '%', a backslash,
-// and '.', which may start a dot segment.
-var pathByte = [256]bool{'%': true, '\\': true, '.': true}
-
-// pathSegmentProblem is pathProblem for a path that holds one of the bytes
-// at stake: it reads it segment by segment.
-func pathSegmentProblem(p string) string {
-	start := 1 // of the current segment
-	for i := 1; i <= len(p); i++ {
-		if i == len(p) || p[i] == '/' {
-			if seg := p[start:i]; seg == "." || seg == ".." {
-				return "the path holds a dot segment"
-			}
-			start = i + 1
-			continue
-		}
-		switch c := p[i]; {
-		case c == '\\':
-			return "the path holds a backslash"
-		case c == '%' && i+2 < len(p) && (p[i+1] == '2' && (p[i+2] == 'f' || p[i+2] == 'F') ||
-			p[i+1] == '5' && (p[i+2] == 'c' || p[i+2] == 'C')):
-			return "the path holds an escaped slash or backslash"
-		}
-	}
-	return ""
 }
 
 // isMethod reports whether m may be a requested method: a token of at most

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/corspolicy/cors/compile"
+	"github.com/corspolicy/cors/compile/pathset"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -314,8 +315,8 @@ func TestPathProblem(t *testing.T) {
 		{"api/items", true},
 		{"", true},
 	} {
-		if got := pathProblem(tc.path) != ""; got != tc.problem {
-			t.Errorf("pathProblem(%q) = %q; want a problem: %v", tc.path, pathProblem(tc.path), tc.problem)
+		if got := pathset.Problem(tc.path) != ""; got != tc.problem {
+			t.Errorf("pathset.Problem(%q) = %q; want a problem: %v", tc.path, pathset.Problem(tc.path), tc.problem)
 		}
 		if !tc.problem {
 			continue

@@ -188,7 +188,7 @@ func FromContext(ctx context.Context) *Decision {
 // segments, repeated slashes and escaped slashes, so the middleware does not
 // guess which of them a router resolves: it judges the path as sent, and
 // Evaluate denies a path that routers could read as another (see
-// pathProblem). An escaped slash is kept escaped, so that Evaluate sees it.
+// pathset.Problem). An escaped slash is kept escaped, so that Evaluate sees it.
 func requestPath(r *http.Request) string {
 	p := r.URL.Path
 	if raw := r.URL.RawPath; raw != "" && strings.Count(raw, "/") != strings.Count(p, "/") {

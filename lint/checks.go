@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/corspolicy/cors/compile"
+	"github.com/corspolicy/cors/compile/pathset"
 )
 
 // Codes of the lint. SPEC.md has a section for each. The codes of the
@@ -128,13 +129,8 @@ func (l *linter) headers(r *compile.Rule) {
 // requests whose path holds a dot segment, a backslash or an escaped slash
 // are denied before any rule is tried (SPEC.md, "Middleware").
 func deadPath(p string) string {
-	for _, seg := range strings.Split(p[1:], "/") {
-		if seg == "." || seg == ".." {
-			return "requests whose path holds a dot segment are denied"
-		}
-	}
-	if lower := strings.ToLower(p); strings.Contains(p, "\\") || strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
-		return "requests whose path holds a backslash or an escaped slash are denied"
+	if problem := pathset.Problem(p); problem != "" {
+		return "requests whose path " + strings.TrimPrefix(problem, "the path ") + " are denied"
 	}
 	return ""
 }

@@ -179,27 +179,60 @@ func (p *Partition) Locate(path string) int {
 	return -1
 }
 
-// Unjudged reports whether a CORS engine denies path whatever the policy:
-// a path that does not start with "/", or that holds a dot segment, a
-// backslash or an escaped slash or backslash.
-func Unjudged(path string) bool {
-	if !strings.HasPrefix(path, "/") {
-		return true
+// Unjudged reports whether a CORS engine denies path whatever the policy,
+// for the reason Problem gives.
+func Unjudged(path string) bool { return Problem(path) != "" }
+
+// Problem says why a CORS engine cannot judge a request path, or returns
+// "": a
+// path that does not start with "/", a dot segment ("." or "..", which
+// escapes such as %2e%2e decode to), a backslash (which %5C decodes to), or
+// an escaped slash (%2F, which eval.RequestOf keeps escaped). Routers disagree on
+// each of these, some resolving dot segments or decoding an escaped slash
+// before they route and others not, so a rule matched against the path as
+// sent could be judging another resource than the one served; browsers
+// never send any of them but %2F and %5C, which they leave as written. It
+// reads the path once and allocates nothing.
+func Problem(p string) string {
+	if p == "" || p[0] != '/' {
+		return "the path does not start with /"
 	}
-	for _, seg := range strings.Split(path[1:], "/") {
-		if !safeSegment(seg) {
-			return true
+	// Most paths hold none of the bytes at stake; one pass with a table
+	// load a byte says so, and only a path that does is read segment by
+	// segment.
+	for i := 1; i < len(p); i++ {
+		if c := p[i]; pathByte[c] && (c != '.' || p[i-1] == '/') {
+			return pathSegmentProblem(p)
 		}
 	}
-	return false
+	return ""
 }
 
-func safeSegment(seg string) bool {
-	if seg == "." || seg == ".." || strings.Contains(seg, `\`) {
-		return false
+// pathByte marks the bytes Problem looks twice at: '%', a backslash,
+// and '.', which may start a dot segment.
+var pathByte = [256]bool{'%': true, '\\': true, '.': true}
+
+// pathSegmentProblem is Problem for a path that holds one of the bytes
+// at stake: it reads it segment by segment.
+func pathSegmentProblem(p string) string {
+	start := 1 // of the current segment
+	for i := 1; i <= len(p); i++ {
+		if i == len(p) || p[i] == '/' {
+			if seg := p[start:i]; seg == "." || seg == ".." {
+				return "the path holds a dot segment"
+			}
+			start = i + 1
+			continue
+		}
+		switch c := p[i]; {
+		case c == '\\':
+			return "the path holds a backslash"
+		case c == '%' && i+2 < len(p) && (p[i+1] == '2' && (p[i+2] == 'f' || p[i+2] == 'F') ||
+			p[i+1] == '5' && (p[i+2] == 'c' || p[i+2] == 'C')):
+			return "the path holds an escaped slash or backslash"
+		}
 	}
-	lower := strings.ToLower(seg)
-	return !strings.Contains(lower, "%2f") && !strings.Contains(lower, "%5c")
+	return ""
 }
 
 // Subset reports whether every path glob i matches, glob j matches too.

@@ -1,15 +1,17 @@
-package eval
+package pathset_test
 
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/corspolicy/cors/compile/pathset"
 )
 
-// TestPathProblemByBruteForce holds pathProblem, which skips the bytes
+// TestProblemByBruteForce holds Problem, which skips the bytes
 // that are not a dot, a backslash or a percent sign in one pass, to the
 // reading it shortcuts: every segment looked at, every escape decoded where
 // it may be a slash or a backslash.
-func TestPathProblemByBruteForce(t *testing.T) {
+func TestProblemByBruteForce(t *testing.T) {
 	slow := func(p string) string {
 		if p == "" || p[0] != '/' {
 			return "the path does not start with /"
@@ -48,8 +50,8 @@ func TestPathProblemByBruteForce(t *testing.T) {
 		paths = append(paths, string(b))
 	}
 	for _, p := range paths {
-		if got, want := pathProblem(p), slow(p); got != want {
-			t.Fatalf("pathProblem(%q) = %q, want %q", p, got, want)
+		if got, want := pathset.Problem(p), slow(p); got != want {
+			t.Fatalf("pathset.Problem(%q) = %q, want %q", p, got, want)
 		}
 	}
 }
