@@ -234,13 +234,7 @@ func isMethod(m string) bool {
 // deny turns d into a denial, decided by rules when they are given. A
 // denied response keeps only its Vary header.
 func (d *Decision) deny(check Check, detail string, rules []*compile.Rule) {
-	d.Allowed, d.Failed, d.Detail = false, check, detail
-	if rules != nil {
-		d.Rules = rules
-	}
-	if d.Kind == Preflight {
-		d.Status = 403
-	}
+	d.refuse(check, detail, rules)
 	d.AllowOrigin, d.AllowCredentials, d.AllowMethods, d.AllowHeaders = "", "", "", ""
 	d.ExposeHeaders, d.MaxAge, d.AllowPrivateNetwork, d.echoHeaders = "", "", "", nil
 }
