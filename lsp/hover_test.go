@@ -64,3 +64,46 @@ func firstWord(s string) string {
 	}
 	return s
 }
+
+// TestRuleHoverStaysInItsBuilds checks that a rule's hover names as
+// overlapping only the rules its grant can combine with: those in a build
+// it is in. A production rule and a dev rule for the same origin are never
+// served together.
+func TestRuleHoverStaysInItsBuilds(t *testing.T) {
+	c := start(t)
+	c.initialize()
+	const uri = protocol.DocumentURI("file:///work/p.cors")
+	const text = `cors 1
+
+policy api {
+    allow "https://app.example.com" {
+        methods "GET"
+    }
+
+    profile prod {
+        allow "https://app.example.com" {
+            methods "PUT"
+        }
+    }
+
+    profile dev {
+        allow "https://app.example.com" {
+            methods "DELETE"
+        }
+    }
+}
+`
+	c.open(uri, text)
+	for _, tc := range []struct {
+		line uint32
+		want string
+	}{
+		{3, "The allow rules at line 9 (profile prod), line 15 (profile dev) also cover"}, // outside every profile: in both builds
+		{8, "The allow rule at line 4 also covers"},                                       // prod: not the dev rule
+		{14, "The allow rule at line 4 also covers"},                                      // dev: not the prod rule
+	} {
+		if h := hoverText(t, c, uri, tc.line, 9); !strings.Contains(h, tc.want) {
+			t.Errorf("hover on the rule at line %d: %q; want it to contain %q", tc.line+1, h, tc.want)
+		}
+	}
+}
