@@ -157,8 +157,9 @@
 //
 //	Test runs the fixture files (NAME.fixtures, beside NAME.cors, and
 //	NAME.LABEL.fixtures, one a build) found in the paths, or in the current
-//	directory, and ends with the line "N passed, N failed". A failure shows
-//	what did not hold, with a diff, and the decision with its deciding rules.
+//	directory; a policy file named stands for its fixture files. It ends with
+//	the line "N passed, N failed". A failure shows what did not hold, with a
+//	diff, and the decision with its deciding rules.
 //	-cover and -mutate report once a policy, over the fixture files of all its
 //	builds: an item or a rule the builds share needs a case in one of them;
 //	-v adds a line a build. Imports stay inside each policy's directory, or

@@ -39,6 +39,12 @@ func TestRefusedEverywhere(t *testing.T) {
 		{[]string{"eval", untrusted}, 1, "untrusted.cors:4:22: https://*.github.io covers github.io", ""},
 		{[]string{"test", filepath.Join(dir, "untrusted.fixtures")}, 1, "untrusted.cors:4:22: https://*.github.io covers github.io", ""},
 		{[]string{"lint", untrusted}, 1, "", "untrusted.cors:4:22: error: https://*.github.io covers github.io"},
+		// As the lint says it: the code, and the fix on a line of its own.
+		{[]string{"eval", untrusted}, 1, "(S101)\n\tfix: ", ""},
+		{[]string{"test", filepath.Join(dir, "untrusted.fixtures")}, 1, "(S101)\n\tfix: ", ""},
+		// A policy file names the fixture files beside it.
+		{[]string{"test", untrusted}, 1, "untrusted.cors:4:22: https://*.github.io covers github.io", ""},
+		{[]string{"test", staged}, 1, "staged.stagin.fixtures:1:1: staged.cors has no profile stagin", "0 passed, 2 failed"},
 		{[]string{"eval", "-profile", "stagin", staged}, 1, "the file has no profile stagin; did you mean staging? (profiles: staging)", ""},
 		{[]string{"eval", "-profile", "staging", staged}, 0, "", "Access-Control-Allow-Origin: https://app.example.com"},
 		{[]string{"eval", "-policy", "apii", staged}, 1, `no policy named "apii"; did you mean api?`, ""},
@@ -63,5 +69,26 @@ func TestRefusedEverywhere(t *testing.T) {
 		if !strings.Contains(stdout.String(), tt.stdout) {
 			t.Errorf("%v: standard output lacks %q:\n%s", tt.args, tt.stdout, stdout.String())
 		}
+	}
+}
+
+// TestPolicyWithoutFixtures checks that naming a policy file with no
+// fixture file beside it says where its cases go, and fails.
+func TestPolicyWithoutFixtures(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "api.cors")
+	if err := os.WriteFile(p, []byte("cors 1\n\npolicy api {\n    allow \"https://app.example.com\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Files that look alike but test another policy, or none.
+	for _, name := range []string{"api2.fixtures", "api.a.b.fixtures", "apiary.fixtures"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("fixtures 1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"test", p}, strings.NewReader(""), &stdout, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "api.cors has no fixture file beside it: write its cases in api.fixtures (or api.LABEL.fixtures, one a build)") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
 }

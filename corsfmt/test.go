@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,8 +20,9 @@ const testUsage = `usage: corsfmt test [-run REGEXP] [-v] [-json] [-update] [-co
 
 Test runs the fixture files (NAME.fixtures, beside NAME.cors, and
 NAME.LABEL.fixtures, one a build) found in the paths, or in the current
-directory, and ends with the line "N passed, N failed". A failure shows
-what did not hold, with a diff, and the decision with its deciding rules.
+directory; a policy file named stands for its fixture files. It ends with
+the line "N passed, N failed". A failure shows what did not hold, with a
+diff, and the decision with its deciding rules.
 -cover and -mutate report once a policy, over the fixture files of all its
 builds: an item or a rule the builds share needs a case in one of them;
 -v adds a line a build. Imports stay inside each policy's directory, or
@@ -65,11 +67,11 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	paths := fset.Args()
-	if len(paths) == 0 {
-		paths = []string{"."}
-	}
 	passed, failed, status := 0, 0, 0
+	paths, missing := fixturesNamed(fset.Args(), stderr)
+	if missing {
+		status = 1
+	}
 	var results []jsonResult
 	var suites []*corstest.Suite
 	eachFile(paths, fixtureFiles, func(path string, walked fs.FileInfo) {
@@ -181,6 +183,34 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// fixturesNamed returns the paths to test: the current directory when none
+// is given, and for a policy file named, the fixture files beside it, so
+// that "corsfmt test api.cors" runs api.fixtures and api.LABEL.fixtures.
+// It reports a policy file that has none, and says so on stderr.
+func fixturesNamed(args []string, stderr io.Writer) (paths []string, missing bool) {
+	if len(args) == 0 {
+		return []string{"."}, false
+	}
+	for _, arg := range args {
+		if info, err := os.Stat(arg); err != nil || info.IsDir() || !strings.HasSuffix(arg, ".cors") {
+			paths = append(paths, arg)
+			continue
+		}
+		fixtures, err := corstest.FixturesFor(arg)
+		switch {
+		case err != nil:
+			fmt.Fprintln(stderr, err)
+			missing = true
+		case len(fixtures) == 0:
+			name := strings.TrimSuffix(filepath.Base(arg), ".cors")
+			fmt.Fprintf(stderr, "corsfmt test: %s has no fixture file beside it: write its cases in %s.fixtures (or %s.LABEL.fixtures, one a build)\n", arg, name, name)
+			missing = true
+		}
+		paths = append(paths, fixtures...)
+	}
+	return paths, missing
 }
 
 // policyName names a policy in a summary line.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -499,6 +500,33 @@ func safelisted(m string) bool { return m == "GET" || m == "HEAD" || m == "POST"
 // for NAME.cors.
 func FixtureFor(policyFile string) string {
 	return strings.TrimSuffix(policyFile, ".cors") + ".fixtures"
+}
+
+// FixturesFor returns the fixture files that test the policy file, the
+// inverse of PolicyFor: NAME.fixtures and every NAME.LABEL.fixtures beside
+// NAME.cors that PolicyFor maps back to it, sorted.
+func FixturesFor(policyFile string) ([]string, error) {
+	dir, name := filepath.Split(policyFile)
+	base := strings.TrimSuffix(name, ".cors")
+	entries, err := os.ReadDir(filepath.Clean(dir + "."))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		label, ok := strings.CutPrefix(e.Name(), base)
+		if !ok || !strings.HasSuffix(label, ".fixtures") {
+			continue
+		}
+		label = strings.TrimSuffix(label, ".fixtures")
+		if label != "" && (label[0] != '.' || len(label) == 1 || strings.Contains(label[1:], ".")) {
+			continue
+		}
+		if path := dir + e.Name(); PolicyFor(path) == policyFile {
+			out = append(out, path)
+		}
+	}
+	return out, nil // ReadDir sorts by name
 }
 
 // PolicyFor returns the policy file a fixture file tests: NAME.cors for

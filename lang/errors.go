@@ -62,11 +62,19 @@ func (l ErrorList) Err() error {
 }
 
 // PrintErrors writes every error in err on its own line when err is an
-// ErrorList, and err itself otherwise.
+// ErrorList, as the lint writes a finding: "file:line:col: message (CODE)",
+// and a line "\tfix: ..." when the error has one; and err itself otherwise.
 func PrintErrors(w io.Writer, err error) {
 	if list, ok := err.(ErrorList); ok {
 		for _, e := range list {
-			fmt.Fprintln(w, e)
+			if e.Code != "" {
+				fmt.Fprintf(w, "%s (%s)\n", e, e.Code)
+			} else {
+				fmt.Fprintln(w, e)
+			}
+			if e.Fix != "" {
+				fmt.Fprintf(w, "\tfix: %s\n", e.Fix)
+			}
 		}
 		return
 	}

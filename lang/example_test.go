@@ -36,5 +36,5 @@ func ExampleParse() {
 	_, err := lang.Parse("api.cors", src)
 	lang.PrintErrors(os.Stdout, err)
 	// Output:
-	// api.cors:5:9: expected clause or "}", found "method"; did you mean "methods"?
+	// api.cors:5:9: expected clause or "}", found "method"; did you mean "methods"? (L001)
 }
