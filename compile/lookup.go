@@ -2,6 +2,8 @@ package compile
 
 import (
 	"fmt"
+	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -117,10 +119,8 @@ func splitOrigin(s string) (scheme, host string, port int, ok bool) {
 		if end < 0 {
 			return "", "", 0, false
 		}
-		for i := 1; i < end; i++ {
-			if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == ':' || c == '.') {
-				return "", "", 0, false
-			}
+		if !serialisedIPv6(s[1:end]) {
+			return "", "", 0, false
 		}
 		host, s = s[:end+1], s[end+1:]
 	} else if i := strings.IndexByte(s, ':'); i >= 0 {
@@ -146,6 +146,53 @@ func splitOrigin(s string) (scheme, host string, port int, ok bool) {
 		port = n
 	}
 	return scheme, host, port, true
+}
+
+// serialisedIPv6 reports whether s is an IPv6 address in the one form the
+// URL Standard serialises it in, which browsers send: eight pieces of
+// lower-case hex without leading zeros, the first longest run of two or
+// more zero pieces written "::", never a dotted IPv4 tail. "0::1",
+// "::ffff:1.2.3.4" (sent as "::ffff:102:304") and "1" are not origins'
+// hosts.
+func serialisedIPv6(s string) bool {
+	addr, err := netip.ParseAddr(s)
+	if err != nil || !addr.Is6() || addr.Zone() != "" || len(s) > 39 {
+		return false
+	}
+	b := addr.As16()
+	var pieces [8]uint16
+	for i := range pieces {
+		pieces[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+	}
+	// The first longest run of zero pieces, if two or more long.
+	run, runLen := -1, 1
+	for i := 0; i < 8; {
+		j := i
+		for j < 8 && pieces[j] == 0 {
+			j++
+		}
+		if j-i > runLen {
+			run, runLen = i, j-i
+		}
+		if j == i {
+			j++
+		}
+		i = j
+	}
+	var buf [39]byte
+	out := buf[:0]
+	for i := 0; i < 8; i++ {
+		if i == run {
+			out = append(out, "::"...)
+			i += runLen - 1
+			continue
+		}
+		if len(out) > 0 && out[len(out)-1] != ':' {
+			out = append(out, ':')
+		}
+		out = strconv.AppendUint(out, uint64(pieces[i]), 16)
+	}
+	return string(out) == s
 }
 
 // validHost reports whether host is a name as this engine defines one, in

@@ -59,28 +59,47 @@ policy p {
 		{"null", other},
 
 		{"", refused},
-		{"https://APP.example.com", refused},                    // upper case
-		{"HTTPS://app.example.com", refused},                    //
-		{"https://app.example.com/", refused},                   // a trailing slash
-		{"https://app.example.com/path", refused},               // a path
-		{"https://app.example.com:443", refused},                // the default port, which browsers leave out
-		{"http://localhost:80", refused},                        //
-		{"https://app.example.com:0443", refused},               // a leading zero
-		{"https://app.example.com:0", refused},                  //
-		{"https://app.example.com:65536", refused},              // out of range
-		{"https://app.example.com:", refused},                   // an empty port
-		{"https://app.example.com.", refused},                   // a trailing dot
-		{"https://app..example.com", refused},                   // an empty label
-		{"https://.example.org", refused},                       //
-		{"https://a" + label63 + ".example.org", refused},       // a label of 64 bytes
-		{"https://user@app.example.com", refused},               // userinfo
-		{"https://app_x.example.com", other},                    // an underscore: browsers send it
-		{"https://app!x.example.com", refused},                  // a byte the URL Standard allows but no name holds
-		{"https://app%2ax.example.com", refused},                // an escape
-		{"https://app.example.com ", refused},                   // a space
-		{"ftp://app.example.com", refused},                      // another scheme
-		{"https://[::1", refused},                               // an unclosed bracket
-		{"https://[::g]", refused},                              // not an IPv6 address
+		{"https://APP.example.com", refused},              // upper case
+		{"HTTPS://app.example.com", refused},              //
+		{"https://app.example.com/", refused},             // a trailing slash
+		{"https://app.example.com/path", refused},         // a path
+		{"https://app.example.com:443", refused},          // the default port, which browsers leave out
+		{"http://localhost:80", refused},                  //
+		{"https://app.example.com:0443", refused},         // a leading zero
+		{"https://app.example.com:0", refused},            //
+		{"https://app.example.com:65536", refused},        // out of range
+		{"https://app.example.com:", refused},             // an empty port
+		{"https://app.example.com.", refused},             // a trailing dot
+		{"https://app..example.com", refused},             // an empty label
+		{"https://.example.org", refused},                 //
+		{"https://a" + label63 + ".example.org", refused}, // a label of 64 bytes
+		{"https://user@app.example.com", refused},         // userinfo
+		{"https://app_x.example.com", other},              // an underscore: browsers send it
+		{"https://app!x.example.com", refused},            // a byte the URL Standard allows but no name holds
+		{"https://app%2ax.example.com", refused},          // an escape
+		{"https://app.example.com ", refused},             // a space
+		{"ftp://app.example.com", refused},                // another scheme
+		{"https://[::1", refused},                         // an unclosed bracket
+		{"https://[::g]", refused},                        // not an IPv6 address
+		// IPv6 only in the form the URL Standard serialises it in.
+		{"https://[1]", refused},
+		{"https://[]", refused},
+		{"http://[:]", refused},
+		{"https://[1.2.3.4]", refused},
+		{"https://[::1.dead.beef]", refused},
+		{"https://[0::1]", refused},            // a leading zero piece
+		{"https://[::01]", refused},            // a leading zero
+		{"https://[0:0:0:0:0:0:0:1]", refused}, // zeros not compressed
+		{"https://[::ffff:1.2.3.4]", refused},  // browsers send ::ffff:102:304
+		{"https://[::ffff:102:304]", other},    //
+		{"https://[1::2:0:0:0:3]", refused},    // the longer run compressed, not the first
+		{"https://[1:0:0:2::3]", other},
+		{"https://[1:0:0:2::3:4]", refused}, // the first of two runs as long
+		{"https://[1::2:0:0:3:4]", other},
+		{"https://[1:0:2:3:4:5:6:7]", other},                    // a lone zero piece stays
+		{"https://[1::2:3:4:5:6:7]", refused},                   //
+		{"https://[fe80::1%25eth0]", refused},                   // a zone
+		{"https://[2001:DB8::1]", refused},                      // upper case
 		{"https://" + strings.Repeat("a.", 127) + "a", refused}, // a host of 255 bytes
 
 		// In front of a name the policy knows, which Lookup matches

@@ -327,3 +327,27 @@ func TestPathProblem(t *testing.T) {
 		}
 	}
 }
+
+// TestBracketsThatAreNoAddress checks that an Origin whose brackets hold
+// no IPv6 address in the form browsers send is not an origin, even where
+// any origin is allowed: denied, Vary: Origin, no star; Reference agrees.
+func TestBracketsThatAreNoAddress(t *testing.T) {
+	prog, err := compile.CompileSource("p.cors", []byte("cors 1\n\npolicy p {\n    allow any\n\n    allow \"https://a.example.com\" {\n        credentials\n    }\n}\n"), compile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, _ := prog.Policy("p")
+	for _, origin := range []string{"https://[1]", "https://[]", "http://[:]", "https://[1.2.3.4]", "https://[::1.dead.beef]",
+		"https://[0::1]", "https://[::ffff:1.2.3.4]", "https://[0:0:0:0:0:0:0:1]"} {
+		for _, f := range []func(*compile.Table, *Request) Decision{Evaluate, Reference} {
+			r := Request{Method: "GET", Path: "/", Origin: []string{origin}}
+			if d := f(tab, &r); d.Allowed || d.AllowOrigin != "" || d.Vary != "Origin" {
+				t.Errorf("%s: allowed %v, Access-Control-Allow-Origin %q, Vary %q; want denied, none, Origin", origin, d.Allowed, d.AllowOrigin, d.Vary)
+			}
+		}
+	}
+	r := Request{Method: "GET", Path: "/", Origin: []string{"https://[::ffff:102:304]"}}
+	if d := Evaluate(tab, &r); !d.Allowed || d.AllowOrigin != "*" {
+		t.Errorf("the address as browsers send it: allowed %v, %q; want allowed, *", d.Allowed, d.AllowOrigin)
+	}
+}

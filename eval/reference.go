@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -359,6 +361,35 @@ func refSegment(pat, s string) bool {
 var refIDNA = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.ValidateLabels(true),
 	idna.CheckHyphens(false), idna.CheckJoiners(true), idna.StrictDomainName(false))
 
+// refIPv6 returns the URL Standard's serialisation of the IPv6 address in
+// s, or "" when s is not one: the eight pieces in hex, the first of the
+// longest runs of two or more zero pieces written "::", tried naively.
+func refIPv6(s string) string {
+	ip := net.ParseIP(s)
+	if ip == nil || strings.Contains(s, "%") {
+		return ""
+	}
+	ip = ip.To16()
+	var pieces []string
+	for i := 0; i < 16; i += 2 {
+		pieces = append(pieces, fmt.Sprintf("%x", int(ip[i])<<8|int(ip[i+1])))
+	}
+	bestStart, bestLen := -1, 0
+	for start := 0; start < 8; start++ {
+		n := 0
+		for start+n < 8 && pieces[start+n] == "0" {
+			n++
+		}
+		if n >= 2 && n > bestLen {
+			bestStart, bestLen = start, n
+		}
+	}
+	if bestStart < 0 {
+		return strings.Join(pieces, ":")
+	}
+	return strings.Join(pieces[:bestStart], ":") + "::" + strings.Join(pieces[bestStart+bestLen:], ":")
+}
+
 // refIsOrigin checks that s is a serialised origin by parsing it as a URL
 // and serialising it again, as a browser would.
 func refIsOrigin(s string) bool {
@@ -372,7 +403,7 @@ func refIsOrigin(s string) bool {
 	}
 	host, port := u.Hostname(), u.Port()
 	if strings.Contains(host, ":") {
-		if strings.Trim(host, "0123456789abcdef:.") != "" {
+		if refIPv6(host) != host {
 			return false
 		}
 	} else {

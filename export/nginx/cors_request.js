@@ -47,10 +47,86 @@ function kind(r) {
 }
 
 // origin returns the Origin value when the request has exactly one Origin
-// line, and "" (which no origin is) otherwise.
+// line, and "" (which no origin is) otherwise; and "" too for a value whose
+// host is in brackets but is not an IPv6 address as browsers serialise it,
+// which the maps' regular expressions cannot tell.
 function origin(r) {
     var v = values(r, 'origin');
-    return v.length === 1 ? v[0] : '';
+    if (v.length !== 1) {
+        return '';
+    }
+    var m = /^https?:\/\/\[([^\]]*)\]/.exec(v[0]);
+    return m === null || serialisedIPv6(m[1]) ? v[0] : '';
+}
+
+// serialisedIPv6 reports whether s is an IPv6 address in the one form the
+// URL Standard serialises it in (compile's serialisedIPv6): eight pieces
+// of lower-case hex without leading zeros, the first longest run of two or
+// more zero pieces written "::", no dotted IPv4 tail, no zone.
+function serialisedIPv6(s) {
+    if (s.length === 0 || s.length > 39 || !/^[0-9a-f:]+$/.test(s)) {
+        return false;
+    }
+    var halves = s.split('::');
+    if (halves.length > 2) {
+        return false;
+    }
+    var piecesOf = function (h) {
+        if (h === '') {
+            return [];
+        }
+        var out = h.split(':');
+        for (var i = 0; i < out.length; i++) {
+            if (!/^[0-9a-f]{1,4}$/.test(out[i])) {
+                return null;
+            }
+            out[i] = parseInt(out[i], 16);
+        }
+        return out;
+    };
+    var head = piecesOf(halves[0]);
+    var tail = halves.length === 2 ? piecesOf(halves[1]) : [];
+    if (head === null || tail === null) {
+        return false;
+    }
+    var pieces;
+    if (halves.length === 2) {
+        if (head.length + tail.length > 7) {
+            return false;
+        }
+        pieces = head.concat(new Array(8 - head.length - tail.length).fill(0), tail);
+    } else {
+        if (head.length !== 8) {
+            return false;
+        }
+        pieces = head;
+    }
+    // The first longest run of two or more zero pieces.
+    var run = -1, runLen = 1;
+    for (var i = 0; i < 8;) {
+        var j = i;
+        while (j < 8 && pieces[j] === 0) {
+            j++;
+        }
+        if (j - i > runLen) {
+            run = i;
+            runLen = j - i;
+        }
+        i = j === i ? j + 1 : j;
+    }
+    var out = '';
+    for (var k = 0; k < 8; k++) {
+        if (k === run) {
+            out += '::';
+            k += runLen - 1;
+            continue;
+        }
+        if (out.length > 0 && out[out.length - 1] !== ':') {
+            out += ':';
+        }
+        out += pieces[k].toString(16);
+    }
+    return out === s;
 }
 
 // requestMethod returns the Access-Control-Request-Method value when there

@@ -500,7 +500,9 @@ func (g *generator) originMaps() {
 	g.line("# 1 when the Origin is a serialised origin as browsers send it: lower case, no")
 	g.line("# path, no default port, at most %d bytes. Anything else is never reflected.", compile.MaxOriginLength)
 	g.line("# A label starting with xn-- is one only inside a name the policy lists: nginx")
-	g.line("# cannot check punycode, so it refuses one the compiler has not checked.")
+	g.line("# cannot check punycode, so it refuses one the compiler has not checked. A host in")
+	g.line("# brackets reaches this map only as an IPv6 address as browsers write it: the")
+	g.line("# module's origin() reads any other as no origin.")
 	g.line("map %s %s {", g.name("origin"), g.name("origin_ok"))
 	for _, r := range OriginSyntax(g.t) {
 		g.line("    \"~%s\" %d;", r.Regexp, b2i(r.Valid))

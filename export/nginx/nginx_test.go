@@ -146,7 +146,9 @@ func TestOptions(t *testing.T) {
 // outside the names the table lists (unnamedPunycode), which Lookup
 // accepts when the label is punycode UTS 46 accepts, nginx refuses, since
 // it cannot decode punycode (SPEC.md, "Export to nginx"). nginx must never
-// accept what Lookup refuses.
+// accept what Lookup refuses, but for brackets that hold no IPv6 address
+// as browsers write one: cors_request.js refuses those before the regular
+// expressions run, and TestIPv6OriginsInNginx holds it to the engine.
 func TestOriginSyntax(t *testing.T) {
 	table := compileOne(t, `cors 1
 policy p {
@@ -208,7 +210,8 @@ policy p {
 			corpus = append(corpus, string(b))
 		}
 	}
-	stricter := 0
+	stricter, byModule := 0, 0
+	bracketed := regexp.MustCompile(`^https?://\[`)
 	for _, s := range corpus {
 		if strings.ContainsRune(s, '\n') {
 			continue
@@ -220,6 +223,11 @@ policy p {
 			// The one known difference: nginx refuses an xn-- label
 			// the policy does not list, valid punycode or not.
 			stricter++
+		case got && bracketed.MatchString(s):
+			// An IPv6 address not in the form browsers send: the
+			// module refuses it before these run
+			// (TestIPv6OriginsInNginx).
+			byModule++
 		default:
 			t.Errorf("%q: the export reads it as valid %v, Lookup as %v", s, got, want)
 		}
@@ -227,7 +235,7 @@ policy p {
 	if stricter == 0 {
 		t.Error("no origin with an xn-- label the policy does not list, which nginx refuses and Lookup accepts, was tried")
 	}
-	t.Logf("%d origins: equal but for %d with an xn-- label the policy does not list, which nginx refuses", len(corpus), stricter)
+	t.Logf("%d origins: equal but for %d with an xn-- label the policy does not list, which nginx refuses, and %d IPv6 hosts the module refuses", len(corpus), stricter, byModule)
 }
 
 // unnamedPunycode reports whether the host of origin, a serialised origin,
