@@ -245,7 +245,9 @@ func sent(v string) int {
 func addVary(h http.Header, fresh bool, slot []string) {
 	if !fresh {
 		if old := h[headerVary]; len(old) > 0 {
-			h[headerVary] = append(old, slot[0])
+			// A slice another layer set, which it may hand every
+			// response: appended to in a copy, never in its spare room.
+			h[headerVary] = append(old[:len(old):len(old)], slot[0])
 			return
 		}
 	}

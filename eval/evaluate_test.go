@@ -2,6 +2,7 @@ package eval
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -349,5 +350,30 @@ func TestBracketsThatAreNoAddress(t *testing.T) {
 	r := Request{Method: "GET", Path: "/", Origin: []string{"https://[::ffff:102:304]"}}
 	if d := Evaluate(tab, &r); !d.Allowed || d.AllowOrigin != "*" {
 		t.Errorf("the address as browsers send it: allowed %v, %q; want allowed, *", d.Allowed, d.AllowOrigin)
+	}
+}
+
+// TestVaryOfAnOuterLayerIsNotWritten checks that adding Origin to a Vary an
+// outer layer set never writes into that layer's slice: one that hands
+// every response the same slice with room to spare must find it unchanged.
+func TestVaryOfAnOuterLayerIsNotWritten(t *testing.T) {
+	tab := loadTable(t, "testdata/api.cors", "api")
+	shared := make([]string, 1, 4)
+	shared[0] = "Accept-Encoding"
+	mw := NewMiddleware(tab).Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	for _, origin := range []string{app, "https://evil.example", ""} {
+		w := httptest.NewRecorder()
+		w.Header()["Vary"] = shared
+		r := httptest.NewRequest("GET", "/api/items", nil)
+		if origin != "" {
+			r.Header.Set("Origin", origin)
+		}
+		mw.ServeHTTP(w, r)
+		if got := w.Header()["Vary"]; len(got) != 2 || got[0] != "Accept-Encoding" || got[1] != "Origin" {
+			t.Errorf("Origin %q: Vary %q, want Accept-Encoding, Origin", origin, got)
+		}
+		if extra := shared[:2][1]; extra != "" {
+			t.Fatalf("Origin %q: the outer layer's slice now holds %q past its length", origin, extra)
+		}
 	}
 }
