@@ -419,6 +419,9 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 // returns the key the cell of the rules is interned under.
 func (t *Table) cellKey(rules []*Rule) ([]*Rule, string) {
 	idx := t.ruleIndex
+	// Sorted in a copy: callers pass windows of shared lists (the any
+	// rules), which tree() may read from several goroutines at once.
+	rules = slices.Clone(rules)
 	slices.SortFunc(rules, func(a, b *Rule) int { return idx[a] - idx[b] })
 	rules = slices.Compact(rules)
 	var key strings.Builder
