@@ -72,7 +72,9 @@ func FuzzEvaluate(f *testing.F) {
 	for i := range tables {
 		for _, origin := range []string{"https://a_b.corp.example.com", "https://xn--f.corp.example.com",
 			"https://xn--bcher-kva.corp.example.com", "https://a_b.preview.example.com", "https://xn--f.preview.example.com",
-			"https://a_b.tenant.example.com", "https://xn--f.tenant.example.com"} {
+			"https://a_b.tenant.example.com", "https://xn--f.tenant.example.com",
+			// IPv6 in the form browsers send, and the same address not.
+			"https://[::1]", "https://[0::1]", "https://[::ffff:102:304]", "https://[::ffff:1.2.3.4]", "https://[1]"} {
 			f.Add(uint8(i), "GET", "/api/x", origin, "", "", "", true)
 			f.Add(uint8(i), "OPTIONS", "/admin/x", origin, "PUT", "content-type", "", false)
 		}
