@@ -31,6 +31,12 @@ var hostTable = []struct {
 	{"xn--", false},
 	{"xn--a", false},
 	{"xn--bcher-kva-", false},
+	{"xn--0xb", true},        // U+0888, right-to-left
+	{"xn--4gbrim.a", true},   // a right-to-left label beside letters
+	{"xn--0xb.0", false},     // UTS 46's Bidi rule: a label may not start with a digit beside a right-to-left one
+	{"xn--4gbrim.0a", false}, // the same, found by FuzzHostDefinition
+	{"0.xn--4gbrim", false},
+	{"a-.xn--4gbrim", false}, // nor end with a hyphen
 	{"xn--abc-", false},
 	{"xn--x-", false},
 	{"a!b", false}, // the URL Standard allows it in a host; no name holds it
@@ -107,4 +113,36 @@ func FuzzHostDefinition(f *testing.F) {
 			t.Fatalf("%q: compiler %v, lookup %v, parseOrigin %v", front, compiled, looked, parsed)
 		}
 	})
+}
+
+// TestHostBidiAcrossBase holds Lookup to UTS 46's Bidi rule where the
+// right-to-left label is in a wildcard's base and the label in front of it,
+// valid on its own, breaks the rule: the host is checked whole, not only
+// the labels in front of the base.
+func TestHostBidiAcrossBase(t *testing.T) {
+	prog, err := CompileSource("bidi.cors", []byte("cors 1\n\npolicy p {\n    allow \"https://*.xn--4gbrim.example\", \"https://*.0.example\"\n}\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := prog.Policy("p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		origin string
+		valid  bool
+	}{
+		{"https://a.xn--4gbrim.example", true},
+		{"https://0.xn--4gbrim.example", false},
+		{"https://a-.xn--4gbrim.example", false},
+		{"https://a.0.example", true},
+		{"https://xn--4gbrim.0.example", false},
+	} {
+		_, compileErr := ParsePattern(tc.origin)
+		_, looked := tab.Lookup(tc.origin)
+		_, _, _, parsed := parseOrigin(tc.origin)
+		if (compileErr == nil) != tc.valid || looked != tc.valid || parsed != tc.valid {
+			t.Errorf("%s: compiler %v, lookup %v, parseOrigin %v; want %v", tc.origin, compileErr == nil, looked, parsed, tc.valid)
+		}
+	}
 }

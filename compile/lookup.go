@@ -84,6 +84,12 @@ func (t *Table) lookup(origin string, check bool) (*Cell, bool) {
 	if len(host) > 253 || !validHost(front) {
 		return nil, false
 	}
+	if hasPunycodeLabel(host) && !validPunycode(host) {
+		// Labels in front and in the base that are each valid may still
+		// not make a host: the Bidi rule of UTS 46 holds every label of a
+		// name that has a right-to-left one (see validHost).
+		return nil, false
+	}
 	return c, true
 }
 
@@ -203,13 +209,17 @@ func serialisedIPv6(s string) bool {
 // itself. A dotted IPv4 address passes too. The compiler checks the hosts
 // of patterns with it, and Lookup the labels of a request's host that no
 // pattern names, so the two never disagree. Ordinary labels are checked
-// with one table load per byte and no allocation; only an xn-- label is
-// decoded.
+// with one table load per byte and no allocation; only a host with an xn--
+// label is decoded, and then whole: UTS 46's Bidi rule (CheckBidi, which
+// the URL Standard sets) binds every label of a name that holds a
+// right-to-left one, so "xn--0xb.0" is no host although "xn--0xb" and "0"
+// are labels. A host of ASCII labels only has no right-to-left label.
 func validHost(host string) bool {
 	if host == "" || len(host) > 253 {
 		return false
 	}
 	tab, rest := &hostByte, host
+	punycode := false // whether a label starts with xn--
 	for {
 		label := rest
 		// Four bytes a step: the classes AND to labelByte only when all
@@ -221,12 +231,13 @@ func validHost(host string) bool {
 			rest = rest[1:]
 		}
 		label = label[:len(label)-len(rest)]
-		if n := len(label); n == 0 || n > 63 ||
-			n >= 4 && label[:4] == "xn--" && !validPunycode(label) {
+		if n := len(label); n == 0 || n > 63 {
 			return false
+		} else if n >= 4 && label[:4] == "xn--" {
+			punycode = true
 		}
 		if rest == "" {
-			return true
+			return !punycode || validPunycode(host)
 		}
 		if tab[rest[0]] != dotByte {
 			return false
@@ -235,12 +246,18 @@ func validHost(host string) bool {
 	}
 }
 
-// validPunycode reports whether an xn-- label decodes to a label IDNA
-// accepts and encodes back to itself: what a browser's URL parser, which
-// refuses a host with a bad one, could have sent.
-func validPunycode(label string) bool {
-	ascii, err := idnaProfile.ToASCII(label)
-	return err == nil && ascii == label
+// validPunycode reports whether a host (or a label) of xn-- labels decodes
+// to a name IDNA accepts and encodes back to itself: what a browser's URL
+// parser, which refuses a host with a bad one, could have sent.
+func validPunycode(host string) bool {
+	ascii, err := idnaProfile.ToASCII(host)
+	return err == nil && ascii == host
+}
+
+// hasPunycodeLabel reports whether a host has a label that starts with
+// "xn--".
+func hasPunycodeLabel(host string) bool {
+	return strings.HasPrefix(host, "xn--") || strings.Contains(host, ".xn--")
 }
 
 // hostProblem says why validHost refuses host, for an error message.
@@ -265,6 +282,9 @@ func hostProblem(host string) string {
 				return fmt.Sprintf("%q is not allowed in a host: names hold letters, digits, hyphens and underscores", label[i])
 			}
 		}
+	}
+	if hasPunycodeLabel(host) && !validPunycode(host) {
+		return "a name with a right-to-left label must meet the Bidi rule of IDNA in every label"
 	}
 	return "not a host name"
 }

@@ -424,6 +424,14 @@ func refIsOrigin(s string) bool {
 		if len(host) > 253 {
 			return false
 		}
+		if strings.HasPrefix(host, "xn--") || strings.Contains(host, ".xn--") {
+			// The Bidi rule binds every label of a name that has a
+			// right-to-left one: the name is decoded whole too.
+			u, err := refIDNA.ToUnicode(host)
+			if a, err2 := refIDNA.ToASCII(u); err != nil || err2 != nil || a != host {
+				return false
+			}
+		}
 	}
 	if port != "" {
 		n, err := strconv.Atoi(port)
