@@ -442,6 +442,11 @@ const portNumber = `(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]
 // "xn- then not -".
 const plainLabel = `(?:[a-wyz0-9_-][a-z0-9_-]{0,62}|x(?:[a-mo-z0-9_-][a-z0-9_-]{0,61})?|xn(?:[a-z0-9_][a-z0-9_-]{0,60})?|xn-(?:[a-z0-9_][a-z0-9_-]{0,59})?)`
 
+// bidiLabel matches a plainLabel that the Bidi rule (RFC 5893) lets stand
+// in a name with a right-to-left label: it starts with a letter and ends
+// with a letter or a digit. The four alternatives are plainLabel's.
+const bidiLabel = `(?:[a-wyz](?:[a-z0-9_-]{0,61}[a-z0-9])?|x(?:[a-mo-z0-9]|[a-mo-z0-9_-][a-z0-9_-]{0,60}[a-z0-9])?|xn(?:[a-z0-9]|[a-z0-9_][a-z0-9_-]{0,59}[a-z0-9])?|xn-(?:[a-z0-9]|[a-z0-9_][a-z0-9_-]{0,58}[a-z0-9]))`
+
 // OriginSyntax returns, in order, the regular expressions that decide
 // whether a value is a serialised origin for the configuration of t: the
 // first that matches decides, with the verdict beside it, and a value none
@@ -456,13 +461,18 @@ const plainLabel = `(?:[a-wyz0-9_-][a-z0-9_-]{0,62}|x(?:[a-mo-z0-9_-][a-z0-9_-]{
 // compiler checked), and refused anywhere else: in front of such a name,
 // or in a host no pattern names. SPEC.md, "Export to nginx", says so.
 func OriginSyntax(t *compile.Table) []OriginRule {
-	var named []string
+	var named, rtl []string
 	for _, r := range t.OriginRegions() {
-		if hasPunycodeLabel(r.Host) && !slices.Contains(named, r.Host) {
+		switch {
+		case !hasPunycodeLabel(r.Host) || slices.Contains(named, r.Host) || slices.Contains(rtl, r.Host):
+		case compile.RightToLeft(r.Host):
+			rtl = append(rtl, r.Host)
+		default:
 			named = append(named, r.Host)
 		}
 	}
 	slices.Sort(named)
+	slices.Sort(rtl)
 	last := plainLabel
 	if len(named) > 0 {
 		alts := []string{plainLabel}
@@ -471,7 +481,17 @@ func OriginSyntax(t *compile.Table) []OriginRule {
 		}
 		last = "(?:" + strings.Join(alts, "|") + ")"
 	}
-	host := `(?:` + plainLabel + `\.)*` + last + `|\[[0-9a-f:.]*\]`
+	host := `(?:` + plainLabel + `\.)*` + last
+	if len(rtl) > 0 {
+		// A name with a right-to-left label binds every label in
+		// front of it to the Bidi rule.
+		var alts []string
+		for _, n := range rtl {
+			alts = append(alts, literal(n))
+		}
+		host += `|(?:` + bidiLabel + `\.)*(?:` + strings.Join(alts, "|") + `)`
+	}
+	host += `|\[[0-9a-f:.]*\]`
 	return []OriginRule{
 		{fmt.Sprintf("^.{%d}", compile.MaxOriginLength+1), false},
 		{`^https?://[^:\[][^:]{253}`, false},

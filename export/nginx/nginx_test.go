@@ -154,6 +154,7 @@ func TestOriginSyntax(t *testing.T) {
 policy p {
     allow "https://app.example.com", "https://*.example.org:*", "http://[::1]:3000", "http://10.0.0.1", "https://a_b.example.com"
     allow "https://xn--bcher-kva.example.com", "https://*.xn--mnchen-3ya.example.net"
+    allow "https://*.xn--mgbh0fb.example", "https://xn--4gbrim.example.com"
 }
 `)
 	var rules []*regexp.Regexp
@@ -191,7 +192,15 @@ policy p {
 		"https://xn--f.example.org", "https://xn--.example.org", "https://xn--a.example.org", "https://xn--f.xn--mnchen-3ya.example.net",
 		"https://XN--bcher-kva.example.org", "https://xn-a.example.org", "https://xn-.example.org", "https://xn.example.org",
 		"https://x.example.org", "https://xna.example.org", "https://xn_-a.example.org", "https://xn-_a.example.org",
-		"https://xn--bcher-kva.example.com.example.org"}
+		"https://xn--bcher-kva.example.com.example.org",
+		// Right-to-left names (مثال, موقع): every label in front must
+		// start with a letter and end with a letter or a digit.
+		"https://a.xn--mgbh0fb.example", "https://0a.xn--mgbh0fb.example", "https://a-.xn--mgbh0fb.example",
+		"https://a0.xn--mgbh0fb.example", "https://a_b.xn--mgbh0fb.example", "https://a_.xn--mgbh0fb.example",
+		"https://x.xn--mgbh0fb.example", "https://xn.xn--mgbh0fb.example", "https://xn-a.xn--mgbh0fb.example",
+		"https://xn-0.xn--mgbh0fb.example", "https://x-.xn--mgbh0fb.example", "https://b.a.xn--mgbh0fb.example:8443",
+		"https://" + strings.Repeat("a", 63) + ".xn--mgbh0fb.example", "https://xn--4gbrim.example.com", "https://a.xn--4gbrim.example.com",
+		"https://0.xn--4gbrim.example.com"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	const alphabet = "az09-.:/[]_@%AZ\x00\xff*xn"
 	corpus := append([]string(nil), seeds...)
