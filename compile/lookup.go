@@ -83,13 +83,14 @@ func (t *Table) lookup(origin string, check bool) (*Cell, bool) {
 	if !check && len(c.Allow) == 0 {
 		return c, true
 	}
-	if len(host) > 253 || !validHost(front) {
+	if len(host) > 253 {
 		return nil, false
 	}
-	if hasPunycodeLabel(host) && !validPunycode(host) {
-		// Labels in front and in the base that are each valid may still
-		// not make a host: the Bidi rule of UTS 46 holds every label of a
-		// name that has a right-to-left one (see validHost).
+	// The labels in front, and then, if they or the base have an xn--
+	// label, the whole host: labels that are each valid may still not
+	// make a host, since the Bidi rule of UTS 46 holds every label of a
+	// name that has a right-to-left one (see validHost).
+	if ok, punycode := hostLabels(front); !ok || (punycode || n.punycode) && !validPunycode(host) {
 		return nil, false
 	}
 	return c, true
@@ -217,11 +218,18 @@ func serialisedIPv6(s string) bool {
 // right-to-left one, so "xn--0xb.0" is no host although "xn--0xb" and "0"
 // are labels. A host of ASCII labels only has no right-to-left label.
 func validHost(host string) bool {
+	ok, punycode := hostLabels(host)
+	return ok && (!punycode || validPunycode(host))
+}
+
+// hostLabels reports whether host is labels of SPEC.md's bytes and lengths
+// joined by dots, at most 253 bytes, and whether one of them starts with
+// xn--, which validHost then decodes.
+func hostLabels(host string) (ok, punycode bool) {
 	if host == "" || len(host) > 253 {
-		return false
+		return false, false
 	}
 	tab, rest := &hostByte, host
-	punycode := false // whether a label starts with xn--
 	for {
 		label := rest
 		// Four bytes a step: the classes AND to labelByte only when all
@@ -234,15 +242,15 @@ func validHost(host string) bool {
 		}
 		label = label[:len(label)-len(rest)]
 		if n := len(label); n == 0 || n > 63 {
-			return false
+			return false, false
 		} else if n >= 4 && label[:4] == "xn--" {
 			punycode = true
 		}
 		if rest == "" {
-			return !punycode || validPunycode(host)
+			return true, punycode
 		}
 		if tab[rest[0]] != dotByte {
-			return false
+			return false, false
 		}
 		rest = rest[1:]
 	}

@@ -58,6 +58,7 @@ type Table struct {
 type node struct {
 	children map[string]*node
 	name     string // the host this node stands for
+	punycode bool   // whether a label of name starts with xn--
 
 	exact   map[int][]*Rule // rules naming this host with a port
 	anyPort []*Rule         // rules naming this host with any port
@@ -142,7 +143,7 @@ func (t *Table) nodeFor(trees [2]*node, scheme, host string) *node {
 			if n.name != "" {
 				name = l + "." + n.name
 			}
-			child = &node{children: map[string]*node{}, name: name}
+			child = &node{children: map[string]*node{}, name: name, punycode: hasPunycodeLabel(name)}
 			n.children[l] = child
 		}
 		n = child
@@ -262,7 +263,7 @@ func below(host, parent string) bool {
 
 // hostNode returns a node holding the rules of the namings of one host.
 func hostNode(ns []naming) *node {
-	n := &node{name: ns[0].host}
+	n := &node{name: ns[0].host, punycode: hasPunycodeLabel(ns[0].host)}
 	for _, nm := range ns {
 		switch nm.kind {
 		case namesWildAny:
