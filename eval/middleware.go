@@ -60,9 +60,10 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 		// be right in its headers; and some answers need none.
 		quick := m.log == nil && !m.inContext
 		var cell *compile.Cell // of the Origin, when answered looked it up
+		var req Request
 		if quick && t.OriginDependentEverywhere() {
-			var a int
-			switch a, cell = answered(w, r, t); a {
+			a, c, origin := answered(w, r, t)
+			switch a {
 			case answeredPreflight:
 				w.WriteHeader(http.StatusForbidden)
 				return
@@ -70,9 +71,11 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
+			cell = c
+			req.readWith(r, origin)
+		} else {
+			req.read(r)
 		}
-		var req Request
-		req.read(r)
 		var d Decision
 		decide(t, &req, &d, quick, cell)
 		if m.log != nil {
@@ -105,15 +108,16 @@ const (
 // Origin no allow rule matches (or that is no origin, or several), which
 // is denied, with Vary alone. It reports what it answered, if anything
 // (the caller then sends a preflight's 403 or calls the handler), and when
-// it answered nothing, the cell of the one Origin it looked up. These are
+// it answered nothing, the cell of the one Origin it looked up and the
+// Origin lines, so that they are not looked up again. These are
 // the answers decide gives them (FuzzEvaluate and FuzzDifferential hold
 // the middleware's to Evaluate's), without reading what would only choose
 // the reason for a denial: the path, the Origin's syntax.
-func answered(w http.ResponseWriter, r *http.Request, t *compile.Table) (int, *compile.Cell) {
+func answered(w http.ResponseWriter, r *http.Request, t *compile.Table) (int, *compile.Cell, []string) {
 	origin := r.Header["Origin"]
 	if len(origin) == 1 {
 		if c, ok := t.LookupUnlessDenied(origin[0]); ok && len(c.Allow) > 0 {
-			return answeredNone, c // some rule may allow it: decide
+			return answeredNone, c, origin // some rule may allow it: decide
 		}
 	}
 	h := w.Header()
@@ -127,11 +131,11 @@ func answered(w http.ResponseWriter, r *http.Request, t *compile.Table) (int, *c
 			vary = varyPreflightPNA
 		}
 		addVary(h, fresh, []string{vary})
-		return answeredPreflight, nil
+		return answeredPreflight, nil, nil
 	default:
 		addVary(h, fresh, []string{"Origin"})
 	}
-	return answeredOther, nil
+	return answeredOther, nil, nil
 }
 
 // RequestOf returns what Evaluate needs of an HTTP request, as the
@@ -148,8 +152,11 @@ func RequestOf(r *http.Request) Request {
 
 // read fills in req, which starts as the zero Request, from r, leaving to
 // Evaluate the headers it may not need (see Request.header).
-func (req *Request) read(r *http.Request) {
-	req.Method, req.Path, req.Origin = r.Method, requestPath(r), r.Header["Origin"]
+func (req *Request) read(r *http.Request) { req.readWith(r, r.Header["Origin"]) }
+
+// readWith is read given the Origin lines, already looked up.
+func (req *Request) readWith(r *http.Request, origin []string) {
+	req.Method, req.Path, req.Origin = r.Method, requestPath(r), origin
 	if req.Origin == nil {
 		return
 	}
