@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/corspolicy/cors/partition"
 )
 
 // WriteText writes the comparisons for a reader: per policy and build, the
@@ -26,14 +28,8 @@ func WriteText(w io.Writer, cs []*Comparison) error {
 				p.printf("\n  %s\n", e.Category)
 				last = e.Category
 			}
-			p.printf("\n  %3d. origins   %s\n", i+1, e.Origins)
-			if e.Paths == e.Witness.Request.Path {
-				p.printf("       paths     %s\n", e.Paths)
-			} else {
-				p.printf("       paths     %s (e.g. %s)\n", e.Paths, e.Witness.Request.Path)
-			}
-			p.printf("       methods   %s\n", e.Methods)
-			p.printf("       requests  %s\n", e.Requests)
+			p.printf("\n")
+			p.lines(partition.EntryLines(i+1, e.Origins, e.Paths, e.Witness.Request.Path, e.Methods, e.Requests))
 			if e.Except != "" {
 				p.printf("       except    %s\n", e.Except)
 			}
@@ -44,14 +40,7 @@ func WriteText(w io.Writer, cs []*Comparison) error {
 				}
 				p.printf("       %s   %s\n", label, ch)
 			}
-			p.printf("       witness\n")
-			for _, line := range strings.Split(strings.TrimSuffix(e.Witness.Case, "\n"), "\n") {
-				if line == "" {
-					p.printf("\n")
-				} else {
-					p.printf("         %s\n", line)
-				}
-			}
+			p.lines(partition.WitnessLines(e.Witness.Case))
 		}
 		p.printf("\n")
 	}
@@ -133,6 +122,13 @@ func count(n int, what string) string {
 type printer struct {
 	w   io.Writer
 	err error
+}
+
+// lines writes each line with its newline.
+func (p *printer) lines(ls []string) {
+	for _, l := range ls {
+		p.printf("%s\n", l)
+	}
 }
 
 func (p *printer) printf(format string, args ...any) {

@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/corspolicy/cors/partition"
 )
 
 // WriteText writes the answer for a reader: what was asked, then each
@@ -19,23 +20,10 @@ func (res *Result) WriteText(w io.Writer) error {
 		p.printf("  none allowed\n")
 	}
 	for i, e := range res.Entries {
-		p.printf("\n  %3d. origins   %s\n", i+1, e.Origins)
-		if e.Paths == e.Witness.Request.Path {
-			p.printf("       paths     %s\n", e.Paths)
-		} else {
-			p.printf("       paths     %s (e.g. %s)\n", e.Paths, e.Witness.Request.Path)
-		}
-		p.printf("       methods   %s\n", e.Methods)
-		p.printf("       requests  %s\n", e.Requests)
+		p.printf("\n")
+		p.lines(partition.EntryLines(i+1, e.Origins, e.Paths, e.Witness.Request.Path, e.Methods, e.Requests))
 		p.printf("       answer    %s\n", e.Grant)
-		p.printf("       witness\n")
-		for _, line := range strings.Split(strings.TrimSuffix(e.Witness.Case, "\n"), "\n") {
-			if line == "" {
-				p.printf("\n")
-			} else {
-				p.printf("         %s\n", line)
-			}
-		}
+		p.lines(partition.WitnessLines(e.Witness.Case))
 	}
 	return p.err
 }
@@ -54,6 +42,13 @@ func (res *Result) WriteJSON(w io.Writer) error {
 type printer struct {
 	w   io.Writer
 	err error
+}
+
+// lines writes each line with its newline.
+func (p *printer) lines(ls []string) {
+	for _, l := range ls {
+		p.printf("%s\n", l)
+	}
 }
 
 func (p *printer) printf(format string, args ...any) {
