@@ -148,6 +148,14 @@ func (r *Rule) Through(n lang.Node) string {
 	return fmt.Sprintf(" (grants %s, in the rule at %d:%d)", r.Bundle.Name.Name, r.Pos.Line, r.Pos.Column)
 }
 
+// InABuildWith reports whether the rule and o are served together in some
+// build: one of them is outside every profile block, or their blocks share
+// a profile.
+func (r *Rule) InABuildWith(o *Rule) bool {
+	return r.Profiles == nil || o.Profiles == nil ||
+		slices.ContainsFunc(r.Profiles, func(p string) bool { return slices.Contains(o.Profiles, p) })
+}
+
 // CoversMethod reports whether the rule covers a request with method m:
 // for a deny rule without a methods clause, every method.
 func (r *Rule) CoversMethod(m string) bool {

@@ -171,13 +171,6 @@ func methodsMeet(a, b *compile.Rule) bool {
 	return slices.ContainsFunc(a.Methods, func(m string) bool { return slices.Contains(b.Methods, m) })
 }
 
-// together reports whether two rules can be in one build: when one of them
-// is outside every profile block, or they share a profile.
-func together(a, b *compile.Rule) bool {
-	return a.Profiles == nil || b.Profiles == nil ||
-		slices.ContainsFunc(a.Profiles, func(p string) bool { return slices.Contains(b.Profiles, p) })
-}
-
 // alongside reports whether rule b is in every build rule a is in, so that
 // b can cancel or cover a: a rule of the dev build does not make a rule of
 // production redundant.
@@ -215,7 +208,7 @@ func (l *linter) overlaps(rules []*compile.Rule) {
 	for _, d := range denies {
 		idle := true
 		for _, a := range allows {
-			if together(d, a) && len(sharedOrigins(d, a)) > 0 && pathsMeet(d, a) && methodsMeet(d, a) {
+			if d.InABuildWith(a) && len(sharedOrigins(d, a)) > 0 && pathsMeet(d, a) && methodsMeet(d, a) {
 				idle = false
 				break
 			}

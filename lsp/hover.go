@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -415,7 +414,7 @@ func overlapping(t *compile.Table, rule *compile.Rule) []string {
 			continue
 		}
 		for _, o := range cell.Allow {
-			if !seen[o] && sharePaths(rule, o) && shareBuild(rule, o) {
+			if !seen[o] && sharePaths(rule, o) && rule.InABuildWith(o) {
 				seen[o] = true
 				where := fmt.Sprintf("line %d", o.Pos.Line)
 				if len(o.Profiles) > 0 && len(rule.Profiles) == 0 {
@@ -426,21 +425,6 @@ func overlapping(t *compile.Table, rule *compile.Rule) []string {
 		}
 	}
 	return out
-}
-
-// shareBuild reports whether two rules are served together in some build:
-// a rule outside every profile block is in all of them, and the rules of
-// two profile blocks only in the profiles both name.
-func shareBuild(a, b *compile.Rule) bool {
-	if a.Profiles == nil || b.Profiles == nil {
-		return true
-	}
-	for _, p := range a.Profiles {
-		if slices.Contains(b.Profiles, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // sharePaths reports whether two rules may cover a common path, as far as
