@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-
-	"golang.org/x/text/unicode/bidi"
 )
 
 // MaxOriginLength is the longest Origin value that can be a serialised
@@ -254,29 +252,6 @@ func hostLabels(host string) (ok, punycode bool) {
 		}
 		rest = rest[1:]
 	}
-}
-
-// RightToLeft reports whether host, valid by SPEC.md's definition, is a
-// Bidi domain name (RFC 5893): one of its labels, decoded, holds a
-// right-to-left character (Bidi class R, AL or AN). In such a name every
-// label must also satisfy the Bidi rule, so an ASCII label in front of it
-// must start with a letter and end with a letter or a digit, which an
-// exporter that matches labels by pattern has to know.
-func RightToLeft(host string) bool {
-	if !hasPunycodeLabel(host) {
-		return false
-	}
-	u, err := idnaProfile.ToUnicode(host)
-	if err != nil {
-		return false
-	}
-	for _, r := range u {
-		switch p, _ := bidi.LookupRune(r); p.Class() {
-		case bidi.R, bidi.AL, bidi.AN:
-			return true
-		}
-	}
-	return false
 }
 
 // validPunycode reports whether a host (or a label) of xn-- labels decodes

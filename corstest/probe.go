@@ -323,9 +323,14 @@ func HostileProbes(t *compile.Table) []Probe {
 // hostFronts are labels to put in front of a name, at the edges of
 // SPEC.md's definition of a host: underscores and hyphens where DNS names
 // have none, labels of 63 and 64 bytes, and labels that start with xn--,
-// punycode UTS 46 accepts (bücher, 💩) and not.
+// punycode UTS 46 accepts (bücher, 💩, a virama before a zero-width
+// non-joiner, right-to-left labels, alone and with a digit or a letter in
+// front) and punycode it refuses (not decoding; "a" and a combining acute,
+// not in NFC; the acute first; a zero-width non-joiner after a letter;
+// Hangul jamo that compose).
 var hostFronts = []string{"a_b", "_", "-a", "a-", "ab--c", strings.Repeat("a", 63), strings.Repeat("a", 64),
-	"xn--bcher-kva", "a.xn--bcher-kva", "xn--ls8h", "xn--f", "xn--", "xn-a", "XN--bcher-kva"}
+	"xn--bcher-kva", "a.xn--bcher-kva", "xn--ls8h", "xn--f", "xn--", "xn-a", "XN--bcher-kva",
+	"xn--11b6iv14e", "xn--4db", "0.xn--4db", "a.xn--ngb6i", "xn--a-xbb", "xn--a-wbb", "xn--a-sgn", "xn--ypd8q"}
 
 func repeatLine(name, value string, n int) [][2]string {
 	out := make([][2]string, n)

@@ -47,16 +47,433 @@ function kind(r) {
 }
 
 // origin returns the Origin value when the request has exactly one Origin
-// line, and "" (which no origin is) otherwise; and "" too for a value whose
-// host is in brackets but is not an IPv6 address as browsers serialise it,
-// which the maps' regular expressions cannot tell.
+// line, and "" (which no origin is) otherwise. It returns "" too for two
+// kinds of value the maps' regular expressions cannot judge: a host in
+// brackets that is not an IPv6 address as browsers serialise it, and a
+// name with a label starting with "xn--" that is not punycode UTS 46
+// accepts (idnaHost). The maps judge the rest.
 function origin(r) {
     var v = values(r, 'origin');
     if (v.length !== 1) {
         return '';
     }
     var m = /^https?:\/\/\[([^\]]*)\]/.exec(v[0]);
-    return m === null || serialisedIPv6(m[1]) ? v[0] : '';
+    if (m !== null) {
+        return serialisedIPv6(m[1]) ? v[0] : '';
+    }
+    m = /^https?:\/\/([a-z0-9_.-]{1,253})(?::[0-9]+)?$/.exec(v[0]);
+    if (m !== null && /(?:^|\.)xn--/.test(m[1]) && !idnaHost(m[1])) {
+        return '';
+    }
+    return v[0];
+}
+
+// idnaHost reports whether host, of lower-case letters, digits, hyphens,
+// underscores and dots, is a name as compile's validHost defines one (SPEC.md,
+// "Hosts"): labels of 1 to 63 bytes, and every label that starts with
+// "xn--" punycode that UTS 46 accepts with the URL Standard's options and
+// that encodes back to itself. It runs the steps of Go's
+// golang.org/x/net/idna in the compiler's profile, on the Unicode
+// properties idna_tables.js holds; TestIDNAHostInNjs holds the two to the
+// same answer. Each label is at most 63 bytes, so the work is bounded.
+function idnaHost(host) {
+    var labels = host.split('.');
+    var decoded = [];
+    var rtl = false;
+    for (var i = 0; i < labels.length; i++) {
+        var label = labels[i];
+        if (label.length === 0 || label.length > 63) {
+            return false;
+        }
+        if (label.substring(0, 4) !== 'xn--') {
+            decoded.push(codePoints(label));
+            continue;
+        }
+        var u = punycodeDecode(label.substring(4));
+        if (u === null || u.length === 0 || isASCII(u) || !idnaLabel(u) || punycodeEncode(u) !== label.substring(4)) {
+            return false;
+        }
+        for (var j = 0; j < u.length; j++) {
+            var c = bidiClass(u[j]);
+            if (c === idnaBidi.R || c === idnaBidi.AL || c === idnaBidi.AN) {
+                rtl = true;
+            }
+        }
+        decoded.push(u);
+    }
+    // UTS 46's CheckBidi: in a name with a right-to-left label, every
+    // label keeps the Bidi rule.
+    for (var k = 0; rtl && k < decoded.length; k++) {
+        if (!bidiRule(decoded[k])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// codePoints returns the code points of an ASCII string.
+function codePoints(s) {
+    var out = [];
+    for (var i = 0; i < s.length; i++) {
+        out.push(s.charCodeAt(i));
+    }
+    return out;
+}
+
+function isASCII(cps) {
+    for (var i = 0; i < cps.length; i++) {
+        if (cps[i] >= 0x80) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// rangeValue returns the value of code point cp in a table of ranges (a
+// start, then the value of the code points from it to the next start).
+function rangeValue(table, cp) {
+    var lo = 0, hi = table.length / 2 - 1;
+    while (lo < hi) {
+        var mid = (lo + hi + 1) >> 1;
+        if (table[2 * mid] <= cp) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return table[2 * lo + 1];
+}
+
+function props(cp) {
+    return rangeValue(idnaProps, cp);
+}
+
+function bidiClass(cp) {
+    return (props(cp) >> 5) & 31;
+}
+
+// idnaLabel reports whether a decoded label passes UTS 46's checks of one
+// label: every code point valid (NFC, and neither mapped nor disallowed),
+// the label in NFC, no mark first, and ContextJ for the joiners.
+function idnaLabel(u) {
+    for (var i = 0; i < u.length; i++) {
+        if ((props(u[i]) & 1) === 0) {
+            return false;
+        }
+    }
+    if ((props(u[0]) & 2) !== 0 || !sameCodePoints(nfc(u), u)) {
+        return false;
+    }
+    return contextJ(u);
+}
+
+function sameCodePoints(a, b) {
+    if (a.length !== b.length) {
+        return false;
+    }
+    for (var i = 0; i < a.length; i++) {
+        if (a[i] !== b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// joinNext is RFC 5892's ContextJ rules for U+200C and U+200D as an
+// automaton, in the shape x/net/idna runs them: a state (start, after a
+// virama, before a joiner, the same after a virama, after U+200C, failed)
+// by an input (a code point that joins nothing or joins on the right, one
+// that joins on the left, dual-joining, transparent, U+200C, U+200D, and a
+// virama, which follows the code point's own input).
+var joinNext = [
+    [0, 2, 2, 0, 5, 5, 1],
+    [0, 2, 2, 0, 0, 0, 0],
+    [0, 2, 2, 2, 4, 5, 3],
+    [0, 2, 2, 2, 0, 0, 0],
+    [0, 5, 2, 4, 5, 5, 4],
+    [5, 5, 5, 5, 5, 5, 5]
+];
+
+function contextJ(u) {
+    if (u.indexOf(0x200c) < 0 && u.indexOf(0x200d) < 0) {
+        return true;
+    }
+    var state = 0;
+    for (var i = 0; i < u.length; i++) {
+        var p = props(u[i]);
+        var input = (p >> 3) & 3;
+        if (u[i] === 0x200c) {
+            input = 4;
+        } else if (u[i] === 0x200d) {
+            input = 5;
+        }
+        state = joinNext[state][input];
+        if ((p & 4) !== 0) {
+            state = joinNext[state][6];
+        }
+    }
+    return state !== 4 && state !== 5;
+}
+
+// bidiRule reports whether a label keeps RFC 5893's Bidi rule, as
+// golang.org/x/text/secure/bidirule reads it.
+function bidiRule(cps) {
+    var b = idnaBidi;
+    var neutral = 1 << b.ES | 1 << b.CS | 1 << b.ET | 1 << b.ON | 1 << b.BN;
+    // By state (initial, left-to-right, its final, right-to-left, its
+    // final): the classes that lead to a final state, and those that lead
+    // to a non-final one.
+    var toFinal = [1 << b.L, 1 << b.L | 1 << b.EN, 1 << b.L | 1 << b.EN | 1 << b.NSM,
+        1 << b.R | 1 << b.AL | 1 << b.EN | 1 << b.AN, 1 << b.R | 1 << b.AL | 1 << b.EN | 1 << b.AN | 1 << b.NSM];
+    var toOther = [0, neutral | 1 << b.NSM, neutral, neutral | 1 << b.NSM, neutral];
+    var state = 0, seen = 0;
+    for (var i = 0; i < cps.length; i++) {
+        var c = 1 << bidiClass(cps[i]);
+        seen |= c;
+        if ((seen & (1 << b.EN)) !== 0 && (seen & (1 << b.AN)) !== 0) {
+            return false;
+        }
+        if (state === 0 && (c & (1 << b.R | 1 << b.AL)) !== 0) {
+            state = 4;
+        } else if ((toFinal[state] & c) !== 0) {
+            state = state === 0 ? 2 : (state <= 2 ? 2 : 4);
+        } else if ((toOther[state] & c) !== 0) {
+            state = state <= 2 ? 1 : 3;
+        } else {
+            return false;
+        }
+    }
+    return state === 0 || state === 2 || state === 4;
+}
+
+// punycodeDecode returns the code points RFC 3492 decodes s (a label
+// without its "xn--") to, or null where x/net/idna's decoder fails.
+function punycodeDecode(s) {
+    var maxInt = 2147483647;
+    if (s === '') {
+        return [];
+    }
+    var pos = s.lastIndexOf('-') + 1;
+    if (pos === 1) {
+        return null;
+    }
+    if (pos === s.length) {
+        return codePoints(s.substring(0, s.length - 1));
+    }
+    var out = pos === 0 ? [] : codePoints(s.substring(0, pos - 1));
+    var i = 0, n = 128, bias = 72;
+    while (pos < s.length) {
+        var oldI = i, w = 1;
+        for (var k = 36; ; k += 36) {
+            if (pos === s.length) {
+                return null;
+            }
+            var digit = punycodeDigit(s.charCodeAt(pos));
+            if (digit < 0) {
+                return null;
+            }
+            pos++;
+            if (digit * w > maxInt - i) {
+                return null;
+            }
+            i += digit * w;
+            var t = k <= bias ? 1 : (k >= bias + 26 ? 26 : k - bias);
+            if (digit < t) {
+                break;
+            }
+            if (w * (36 - t) > maxInt) {
+                return null;
+            }
+            w *= 36 - t;
+        }
+        if (out.length >= 1024) {
+            return null;
+        }
+        var x = out.length + 1;
+        bias = punycodeAdapt(i - oldI, x, oldI === 0);
+        n += Math.floor(i / x);
+        i %= x;
+        if (n > 0x10ffff) {
+            return null;
+        }
+        out.splice(i, 0, n);
+        i++;
+    }
+    return out;
+}
+
+function punycodeDigit(c) {
+    if (c >= 0x30 && c <= 0x39) {
+        return c - 0x30 + 26;
+    }
+    if (c >= 0x61 && c <= 0x7a) {
+        return c - 0x61;
+    }
+    if (c >= 0x41 && c <= 0x5a) {
+        return c - 0x41;
+    }
+    return -1;
+}
+
+// punycodeEncode returns the punycode of the code points u, without
+// "xn--", or null where x/net/idna's encoder fails.
+function punycodeEncode(u) {
+    var maxInt = 2147483647;
+    var out = '', n = 128, delta = 0, bias = 72, b = 0, remaining = 0;
+    for (var i = 0; i < u.length; i++) {
+        if (u[i] < 0x80) {
+            b++;
+            out += String.fromCharCode(u[i]);
+        } else {
+            remaining++;
+        }
+    }
+    var h = b;
+    if (b > 0) {
+        out += '-';
+    }
+    while (remaining !== 0) {
+        var m = maxInt;
+        for (var j = 0; j < u.length; j++) {
+            if (m > u[j] && u[j] >= n) {
+                m = u[j];
+            }
+        }
+        if ((m - n) * (h + 1) > maxInt - delta) {
+            return null;
+        }
+        delta += (m - n) * (h + 1);
+        n = m;
+        for (var l = 0; l < u.length; l++) {
+            if (u[l] < n) {
+                delta++;
+                if (delta > maxInt) {
+                    return null;
+                }
+                continue;
+            }
+            if (u[l] > n) {
+                continue;
+            }
+            var q = delta;
+            for (var k = 36; ; k += 36) {
+                var t = k <= bias ? 1 : (k >= bias + 26 ? 26 : k - bias);
+                if (q < t) {
+                    break;
+                }
+                out += punycodeChar(t + (q - t) % (36 - t));
+                q = Math.floor((q - t) / (36 - t));
+            }
+            out += punycodeChar(q);
+            bias = punycodeAdapt(delta, h + 1, h === b);
+            delta = 0;
+            h++;
+            remaining--;
+        }
+        delta++;
+        n++;
+    }
+    return out;
+}
+
+function punycodeChar(d) {
+    return String.fromCharCode(d < 26 ? 0x61 + d : 0x30 + d - 26);
+}
+
+function punycodeAdapt(delta, points, first) {
+    delta = first ? Math.floor(delta / 700) : Math.floor(delta / 2);
+    delta += Math.floor(delta / points);
+    var k = 0;
+    while (delta > 455) {
+        delta = Math.floor(delta / 35);
+        k += 36;
+    }
+    return k + Math.floor(36 * delta / (delta + 38));
+}
+
+// nfc returns the code points u in Unicode Normalization Form C: the full
+// canonical decomposition, marks in canonical order, then canonical
+// composition (UAX 15), Hangul by arithmetic and the rest by
+// idna_tables.js.
+function nfc(u) {
+    indexTables();
+    var d = [];
+    for (var i = 0; i < u.length; i++) {
+        var cp = u[i];
+        var s = cp - 0xac00;
+        if (s >= 0 && s < 11172) {
+            d.push(0x1100 + Math.floor(s / 588), 0x1161 + Math.floor((s % 588) / 28));
+            if (s % 28 !== 0) {
+                d.push(0x11a7 + s % 28);
+            }
+        } else if (decompositions[cp] !== undefined) {
+            d.push.apply(d, decompositions[cp]);
+        } else {
+            d.push(cp);
+        }
+    }
+    // Canonical order: a stable sort of each run of marks by class.
+    var ccc = d.map(function (cp) { return rangeValue(idnaCombining, cp); });
+    for (var a = 1; a < d.length; a++) {
+        for (var z = a; z > 0 && ccc[z] !== 0 && ccc[z - 1] > ccc[z]; z--) {
+            var tc = ccc[z]; ccc[z] = ccc[z - 1]; ccc[z - 1] = tc;
+            var td = d[z]; d[z] = d[z - 1]; d[z - 1] = td;
+        }
+    }
+    if (d.length === 0) {
+        return d;
+    }
+    var out = [d[0]];
+    var starter = ccc[0] === 0 ? 0 : -1;
+    var last = ccc[0] === 0 ? 0 : 256;
+    for (var p = 1; p < d.length; p++) {
+        var c = ccc[p];
+        var composite = starter < 0 ? -1 : compose(out[starter], d[p]);
+        if (composite >= 0 && (last < c || last === 0)) {
+            out[starter] = composite;
+            continue;
+        }
+        if (c === 0) {
+            starter = out.length;
+        }
+        last = c;
+        out.push(d[p]);
+    }
+    return out;
+}
+
+// compose returns the primary composite of starter and cp, or -1.
+function compose(starter, cp) {
+    var l = starter - 0x1100, v = cp - 0x1161;
+    if (l >= 0 && l < 19 && v >= 0 && v < 21) {
+        return 0xac00 + (l * 21 + v) * 28;
+    }
+    var s = starter - 0xac00, t = cp - 0x11a7;
+    if (s >= 0 && s < 11172 && s % 28 === 0 && t > 0 && t < 28) {
+        return starter + t;
+    }
+    var c = compositions[starter * 0x110000 + cp];
+    return c === undefined ? -1 : c;
+}
+
+// decompositions and compositions index idna_tables.js's lists; they are
+// built on first use, once the tables, which follow this code in the
+// module, are defined.
+var decompositions = null;
+var compositions = null;
+
+function indexTables() {
+    if (decompositions !== null) {
+        return;
+    }
+    decompositions = {};
+    compositions = {};
+    for (var i = 0; i < idnaDecompositions.length; i += 2 + idnaDecompositions[i + 1]) {
+        decompositions[idnaDecompositions[i]] = idnaDecompositions.slice(i + 2, i + 2 + idnaDecompositions[i + 1]);
+    }
+    for (var j = 0; j < idnaCompositions.length; j += 3) {
+        compositions[idnaCompositions[j] * 0x110000 + idnaCompositions[j + 1]] = idnaCompositions[j + 2];
+    }
 }
 
 // serialisedIPv6 reports whether s is an IPv6 address in the one form the

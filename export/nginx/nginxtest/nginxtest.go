@@ -82,6 +82,9 @@ type Options struct {
 	Extra string
 	// Listen is the listen value; "" means a free loopback port.
 	Listen string
+	// Files are more files to write in the prefix, by name, such as a
+	// test's own njs module.
+	Files map[string][]byte
 }
 
 // FreePort returns a loopback address that was free a moment ago.
@@ -127,6 +130,9 @@ func Start(t testing.TB, generate func(listen, module string) ([]byte, error), o
 		"cors.conf":            conf,
 		nginxexport.ModuleName: nginxexport.Module(),
 		"nginx.conf":           []byte(mainConf(dir)),
+	}
+	for name, data := range opts.Files {
+		files[name] = data
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
