@@ -90,11 +90,15 @@ function idnaHost(host) {
             continue;
         }
         var u = punycodeDecode(label.substring(4));
-        if (u === null || u.length === 0 || isASCII(u) || !idnaLabel(u) || punycodeEncode(u) !== label.substring(4)) {
+        if (u === null || u.length === 0 || isASCII(u)) {
+            return false;
+        }
+        var p = u.map(props);
+        if (!idnaLabel(u, p) || punycodeEncode(u) !== label.substring(4)) {
             return false;
         }
         for (var j = 0; j < u.length; j++) {
-            var c = bidiClass(u[j]);
+            var c = (p[j] >> 5) & 31;
             if (c === idnaBidi.R || c === idnaBidi.AL || c === idnaBidi.AN) {
                 rtl = true;
             }
@@ -104,7 +108,7 @@ function idnaHost(host) {
     // UTS 46's CheckBidi: in a name with a right-to-left label, every
     // label keeps the Bidi rule.
     for (var k = 0; rtl && k < decoded.length; k++) {
-        if (!bidiRule(decoded[k])) {
+        if (!bidiRule(decoded[k].map(props))) {
             return false;
         }
     }
@@ -129,42 +133,66 @@ function isASCII(cps) {
     return true;
 }
 
-// rangeValue returns the value of code point cp in a table of ranges (a
-// start, then the value of the code points from it to the next start).
-function rangeValue(table, cp) {
-    var lo = 0, hi = table.length / 2 - 1;
-    while (lo < hi) {
-        var mid = (lo + hi + 1) >> 1;
-        if (table[2 * mid] <= cp) {
-            lo = mid;
+// digits returns the number written in the n base-64 digits of table
+// (U+0030 + the digit, the most significant first) at index i.
+function digits(table, i, n) {
+    var v = 0;
+    for (var k = 0; k < n; k++) {
+        v = v * 64 + table.charCodeAt(i + k) - 48;
+    }
+    return v;
+}
+
+// lastAtMost returns the index of the last record of table, records of size
+// characters whose key is their first keySize, with a key at most key; -1
+// when the first record's is greater.
+function lastAtMost(table, size, keySize, key) {
+    var lo = 0, hi = table.length / size - 1, found = -1;
+    while (lo <= hi) {
+        var mid = (lo + hi) >> 1;
+        if (digits(table, mid * size, keySize) <= key) {
+            found = mid;
+            lo = mid + 1;
         } else {
             hi = mid - 1;
         }
     }
-    return table[2 * lo + 1];
+    return found;
 }
 
+// props returns the properties idna_tables.js holds for cp.
 function props(cp) {
-    return rangeValue(idnaProps, cp);
+    if (cp < 0x3000) {
+        return digits(idnaPropsLow, cp * 3, 3);
+    }
+    return digits(idnaProps, lastAtMost(idnaProps, 7, 4, cp) * 7 + 4, 3);
 }
 
-function bidiClass(cp) {
-    return (props(cp) >> 5) & 31;
+// combiningClass returns the canonical combining class of cp.
+function combiningClass(cp) {
+    if (cp < 0x3000) {
+        return digits(idnaCombiningLow, cp * 2, 2);
+    }
+    return digits(idnaCombining, lastAtMost(idnaCombining, 6, 4, cp) * 6 + 4, 2);
 }
 
-// idnaLabel reports whether a decoded label passes UTS 46's checks of one
-// label: every code point valid (NFC, and neither mapped nor disallowed),
-// the label in NFC, no mark first, and ContextJ for the joiners.
-function idnaLabel(u) {
+// idnaLabel reports whether a decoded label, the code points u with their
+// properties p, passes UTS 46's checks of one label: every code point
+// valid (NFC, and neither mapped nor disallowed), the label in NFC, no
+// mark first, and ContextJ for the joiners. A label whose code points NFC
+// leaves alone wherever they stand is in NFC without normalising it.
+function idnaLabel(u, p) {
+    var quick = true;
     for (var i = 0; i < u.length; i++) {
-        if ((props(u[i]) & 1) === 0) {
+        if ((p[i] & 1) === 0) {
             return false;
         }
+        quick = quick && (p[i] & 1024) !== 0;
     }
-    if ((props(u[0]) & 2) !== 0 || !sameCodePoints(nfc(u), u)) {
+    if ((p[0] & 2) !== 0 || !quick && !sameCodePoints(nfc(u), u)) {
         return false;
     }
-    return contextJ(u);
+    return contextJ(u, p);
 }
 
 function sameCodePoints(a, b) {
@@ -194,30 +222,30 @@ var joinNext = [
     [5, 5, 5, 5, 5, 5, 5]
 ];
 
-function contextJ(u) {
+function contextJ(u, p) {
     if (u.indexOf(0x200c) < 0 && u.indexOf(0x200d) < 0) {
         return true;
     }
     var state = 0;
     for (var i = 0; i < u.length; i++) {
-        var p = props(u[i]);
-        var input = (p >> 3) & 3;
+        var input = (p[i] >> 3) & 3;
         if (u[i] === 0x200c) {
             input = 4;
         } else if (u[i] === 0x200d) {
             input = 5;
         }
         state = joinNext[state][input];
-        if ((p & 4) !== 0) {
+        if ((p[i] & 4) !== 0) {
             state = joinNext[state][6];
         }
     }
     return state !== 4 && state !== 5;
 }
 
-// bidiRule reports whether a label keeps RFC 5893's Bidi rule, as
-// golang.org/x/text/secure/bidirule reads it.
-function bidiRule(cps) {
+// bidiRule reports whether a label, given as the properties of its code
+// points, keeps RFC 5893's Bidi rule, as golang.org/x/text/secure/bidirule
+// reads it.
+function bidiRule(p) {
     var b = idnaBidi;
     var neutral = 1 << b.ES | 1 << b.CS | 1 << b.ET | 1 << b.ON | 1 << b.BN;
     // By state (initial, left-to-right, its final, right-to-left, its
@@ -227,8 +255,8 @@ function bidiRule(cps) {
         1 << b.R | 1 << b.AL | 1 << b.EN | 1 << b.AN, 1 << b.R | 1 << b.AL | 1 << b.EN | 1 << b.AN | 1 << b.NSM];
     var toOther = [0, neutral | 1 << b.NSM, neutral, neutral | 1 << b.NSM, neutral];
     var state = 0, seen = 0;
-    for (var i = 0; i < cps.length; i++) {
-        var c = 1 << bidiClass(cps[i]);
+    for (var i = 0; i < p.length; i++) {
+        var c = 1 << ((p[i] >> 5) & 31);
         seen |= c;
         if ((seen & (1 << b.EN)) !== 0 && (seen & (1 << b.AN)) !== 0) {
             return false;
@@ -296,7 +324,11 @@ function punycodeDecode(s) {
         if (n > 0x10ffff) {
             return null;
         }
-        out.splice(i, 0, n);
+        out.push(0);
+        for (var m = out.length - 1; m > i; m--) {
+            out[m] = out[m - 1];
+        }
+        out[i] = n;
         i++;
     }
     return out;
@@ -396,7 +428,6 @@ function punycodeAdapt(delta, points, first) {
 // composition (UAX 15), Hangul by arithmetic and the rest by
 // idna_tables.js.
 function nfc(u) {
-    indexTables();
     var d = [];
     for (var i = 0; i < u.length; i++) {
         var cp = u[i];
@@ -406,14 +437,12 @@ function nfc(u) {
             if (s % 28 !== 0) {
                 d.push(0x11a7 + s % 28);
             }
-        } else if (decompositions[cp] !== undefined) {
-            d.push.apply(d, decompositions[cp]);
-        } else {
+        } else if ((props(cp) & 2048) === 0 || !decompose(cp, d)) {
             d.push(cp);
         }
     }
     // Canonical order: a stable sort of each run of marks by class.
-    var ccc = d.map(function (cp) { return rangeValue(idnaCombining, cp); });
+    var ccc = d.map(combiningClass);
     for (var a = 1; a < d.length; a++) {
         for (var z = a; z > 0 && ccc[z] !== 0 && ccc[z - 1] > ccc[z]; z--) {
             var tc = ccc[z]; ccc[z] = ccc[z - 1]; ccc[z - 1] = tc;
@@ -428,8 +457,10 @@ function nfc(u) {
     var last = ccc[0] === 0 ? 0 : 256;
     for (var p = 1; p < d.length; p++) {
         var c = ccc[p];
-        var composite = starter < 0 ? -1 : compose(out[starter], d[p]);
-        if (composite >= 0 && (last < c || last === 0)) {
+        // A mark is blocked from the starter by one of its class or
+        // higher between them (last, the class of the rune before it).
+        var composite = starter >= 0 && (last < c || last === 0) ? compose(out[starter], d[p]) : -1;
+        if (composite >= 0) {
             out[starter] = composite;
             continue;
         }
@@ -444,6 +475,9 @@ function nfc(u) {
 
 // compose returns the primary composite of starter and cp, or -1.
 function compose(starter, cp) {
+    if ((props(cp) & 4096) === 0) {
+        return -1;
+    }
     var l = starter - 0x1100, v = cp - 0x1161;
     if (l >= 0 && l < 19 && v >= 0 && v < 21) {
         return 0xac00 + (l * 21 + v) * 28;
@@ -452,29 +486,27 @@ function compose(starter, cp) {
     if (s >= 0 && s < 11172 && s % 28 === 0 && t > 0 && t < 28) {
         return starter + t;
     }
-    var c = compositions[starter * 0x110000 + cp];
-    return c === undefined ? -1 : c;
+    var key = starter * 16777216 + cp;
+    var i = lastAtMost(idnaCompositions, 12, 8, key) * 12;
+    return i >= 0 && digits(idnaCompositions, i, 8) === key ? digits(idnaCompositions, i + 8, 4) : -1;
 }
 
-// decompositions and compositions index idna_tables.js's lists; they are
-// built on first use, once the tables, which follow this code in the
-// module, are defined.
-var decompositions = null;
-var compositions = null;
-
-function indexTables() {
-    if (decompositions !== null) {
-        return;
+// decompose appends to d the full canonical decomposition of cp, not a
+// Hangul syllable, and reports whether it has one.
+function decompose(cp, d) {
+    var i = lastAtMost(idnaDecompositions, 20, 4, cp) * 20;
+    if (i < 0 || digits(idnaDecompositions, i, 4) !== cp) {
+        return false;
     }
-    decompositions = {};
-    compositions = {};
-    for (var i = 0; i < idnaDecompositions.length; i += 2 + idnaDecompositions[i + 1]) {
-        decompositions[idnaDecompositions[i]] = idnaDecompositions.slice(i + 2, i + 2 + idnaDecompositions[i + 1]);
+    for (var k = i + 4; k < i + 20; k += 4) {
+        var part = digits(idnaDecompositions, k, 4);
+        if (part !== 0) {
+            d.push(part);
+        }
     }
-    for (var j = 0; j < idnaCompositions.length; j += 3) {
-        compositions[idnaCompositions[j] * 0x110000 + idnaCompositions[j + 1]] = idnaCompositions[j + 2];
-    }
+    return true;
 }
+
 
 // serialisedIPv6 reports whether s is an IPv6 address in the one form the
 // URL Standard serialises it in (compile's serialisedIPv6): eight pieces
