@@ -99,7 +99,7 @@ function idnaHost(host) {
         }
         for (var j = 0; j < u.length; j++) {
             var c = (p[j] >> 5) & 31;
-            if (c === idnaBidi.R || c === idnaBidi.AL || c === idnaBidi.AN) {
+            if (c === bidiR || c === bidiAL || c === bidiAN) {
                 rtl = true;
             }
         }
@@ -208,19 +208,13 @@ function sameCodePoints(a, b) {
 }
 
 // joinNext is RFC 5892's ContextJ rules for U+200C and U+200D as an
-// automaton, in the shape x/net/idna runs them: a state (start, after a
-// virama, before a joiner, the same after a virama, after U+200C, failed)
-// by an input (a code point that joins nothing or joins on the right, one
-// that joins on the left, dual-joining, transparent, U+200C, U+200D, and a
-// virama, which follows the code point's own input).
-var joinNext = [
-    [0, 2, 2, 0, 5, 5, 1],
-    [0, 2, 2, 0, 0, 0, 0],
-    [0, 2, 2, 2, 4, 5, 3],
-    [0, 2, 2, 2, 0, 0, 0],
-    [0, 5, 2, 4, 5, 5, 4],
-    [5, 5, 5, 5, 5, 5, 5]
-];
+// automaton, in the shape x/net/idna runs them: the next state, at index
+// state × 7 + input, of a state (start, after a virama, before a joiner,
+// the same after a virama, after U+200C, failed) and an input (a code
+// point that joins nothing or joins on the right, one that joins on the
+// left, dual-joining, transparent, U+200C, U+200D, and a virama, which
+// follows the code point's own input). A string, as the tables are.
+var joinNext = '022055102200000222453022200005245545555555';
 
 function contextJ(u, p) {
     if (u.indexOf(0x200c) < 0 && u.indexOf(0x200d) < 0) {
@@ -234,9 +228,9 @@ function contextJ(u, p) {
         } else if (u[i] === 0x200d) {
             input = 5;
         }
-        state = joinNext[state][input];
+        state = joinNext.charCodeAt(state * 7 + input) - 48;
         if ((p[i] & 4) !== 0) {
-            state = joinNext[state][6];
+            state = joinNext.charCodeAt(state * 7 + 6) - 48;
         }
     }
     return state !== 4 && state !== 5;
@@ -246,22 +240,21 @@ function contextJ(u, p) {
 // points, keeps RFC 5893's Bidi rule, as golang.org/x/text/secure/bidirule
 // reads it.
 function bidiRule(p) {
-    var b = idnaBidi;
-    var neutral = 1 << b.ES | 1 << b.CS | 1 << b.ET | 1 << b.ON | 1 << b.BN;
+    var neutral = 1 << bidiES | 1 << bidiCS | 1 << bidiET | 1 << bidiON | 1 << bidiBN;
     // By state (initial, left-to-right, its final, right-to-left, its
     // final): the classes that lead to a final state, and those that lead
     // to a non-final one.
-    var toFinal = [1 << b.L, 1 << b.L | 1 << b.EN, 1 << b.L | 1 << b.EN | 1 << b.NSM,
-        1 << b.R | 1 << b.AL | 1 << b.EN | 1 << b.AN, 1 << b.R | 1 << b.AL | 1 << b.EN | 1 << b.AN | 1 << b.NSM];
-    var toOther = [0, neutral | 1 << b.NSM, neutral, neutral | 1 << b.NSM, neutral];
+    var toFinal = [1 << bidiL, 1 << bidiL | 1 << bidiEN, 1 << bidiL | 1 << bidiEN | 1 << bidiNSM,
+        1 << bidiR | 1 << bidiAL | 1 << bidiEN | 1 << bidiAN, 1 << bidiR | 1 << bidiAL | 1 << bidiEN | 1 << bidiAN | 1 << bidiNSM];
+    var toOther = [0, neutral | 1 << bidiNSM, neutral, neutral | 1 << bidiNSM, neutral];
     var state = 0, seen = 0;
     for (var i = 0; i < p.length; i++) {
         var c = 1 << ((p[i] >> 5) & 31);
         seen |= c;
-        if ((seen & (1 << b.EN)) !== 0 && (seen & (1 << b.AN)) !== 0) {
+        if ((seen & (1 << bidiEN)) !== 0 && (seen & (1 << bidiAN)) !== 0) {
             return false;
         }
-        if (state === 0 && (c & (1 << b.R | 1 << b.AL)) !== 0) {
+        if (state === 0 && (c & (1 << bidiR | 1 << bidiAL)) !== 0) {
             state = 4;
         } else if ((toFinal[state] & c) !== 0) {
             state = state === 0 ? 2 : (state <= 2 ? 2 : 4);

@@ -12,8 +12,18 @@
 // idnaUnicodeVersion is the Unicode version of the tables.
 var idnaUnicodeVersion = '15.0.0';
 
-// idnaBidi numbers the Bidi classes the Bidi rule (RFC 5893) names.
-var idnaBidi = {L: 0, R: 1, AL: 13, EN: 2, ES: 3, ET: 4, AN: 5, CS: 6, ON: 10, BN: 11, NSM: 12};
+// The numbers of the Bidi classes the Bidi rule (RFC 5893) names.
+var bidiL = 0;
+var bidiR = 1;
+var bidiAL = 13;
+var bidiEN = 2;
+var bidiES = 3;
+var bidiET = 4;
+var bidiAN = 5;
+var bidiCS = 6;
+var bidiON = 10;
+var bidiBN = 11;
+var bidiNSM = 12;
 
 // idnaProps holds each rune's properties, 3 digits: bits 1 valid in a
 // label, 2 a mark (may not start one), 4 a virama, 8-16 the joining class

@@ -299,9 +299,14 @@ func idnaTables(t *testing.T) []byte {
 // string literals, one line each.
 `)
 	fmt.Fprintf(&b, "\n// idnaUnicodeVersion is the Unicode version of the tables.\nvar idnaUnicodeVersion = '%s';\n", unicode.Version)
-	b.WriteString("\n// idnaBidi numbers the Bidi classes the Bidi rule (RFC 5893) names.\n")
-	fmt.Fprintf(&b, "var idnaBidi = {L: %d, R: %d, AL: %d, EN: %d, ES: %d, ET: %d, AN: %d, CS: %d, ON: %d, BN: %d, NSM: %d};\n",
-		bidi.L, bidi.R, bidi.AL, bidi.EN, bidi.ES, bidi.ET, bidi.AN, bidi.CS, bidi.ON, bidi.BN, bidi.NSM)
+	b.WriteString("\n// The numbers of the Bidi classes the Bidi rule (RFC 5893) names.\n")
+	for _, c := range []struct {
+		name  string
+		class bidi.Class
+	}{{"L", bidi.L}, {"R", bidi.R}, {"AL", bidi.AL}, {"EN", bidi.EN}, {"ES", bidi.ES}, {"ET", bidi.ET}, {"AN", bidi.AN},
+		{"CS", bidi.CS}, {"ON", bidi.ON}, {"BN", bidi.BN}, {"NSM", bidi.NSM}} {
+		fmt.Fprintf(&b, "var bidi%s = %d;\n", c.name, c.class)
+	}
 	b.WriteString("\n// idnaProps holds each rune's properties, 3 digits: bits 1 valid in a\n// label, 2 a mark (may not start one), 4 a virama, 8-16 the joining class\n// (0 none or right, 1 left, 2 dual, 3 transparent), 32-512 the Bidi class,\n// 1024 NFC leaves the rune as it is wherever it stands (combining class 0,\n// NFC_QC=Yes), 2048 it has a canonical decomposition (Hangul syllables\n// aside), 4096 composition may join it to the rune before it\n// (NFC_QC=Maybe). idnaPropsLow holds them for the runes below U+3000, the\n// scripts with marks, joiners and right-to-left letters, by rune, so that\n// their lookup is direct; idnaProps for the others, as ranges: records of\n// the first rune (4 digits) and the value of the runes from it to the\n// next record's.\n")
 	writeTable(&b, "idnaPropsLow", direct(props[:directRunes]), 3)
 	writeTable(&b, "idnaProps", ranges(props, directRunes), 4, 3)
