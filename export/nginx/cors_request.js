@@ -189,10 +189,42 @@ function idnaLabel(u, p) {
         }
         quick = quick && (p[i] & 1024) !== 0;
     }
-    if ((p[0] & 2) !== 0 || !quick && !sameCodePoints(nfc(u), u)) {
+    if ((p[0] & 2) !== 0 || !quick && (!streamSafe(u, p) || !sameCodePoints(nfc(u), u))) {
         return false;
     }
     return contextJ(u, p);
+}
+
+// streamSafe reports whether u keeps the bound Go's golang.org/x/text
+// normaliser sets (UAX 15's Stream-Safe Text Format): at most 30
+// non-starters in a row, counted over each code point's decomposition.
+// Past it, Go's NFC inserts U+034F, so such a label is not in NFC to the
+// engine. A starter (combining class 0, composing with nothing before it)
+// ends a run and leaves the non-starters its decomposition ends with;
+// any other code point adds those its decomposition holds. A label of
+// starters that NFC leaves alone never comes near the bound.
+function streamSafe(u, p) {
+    var run = 0;
+    for (var i = 0; i < u.length; i++) {
+        var n = decompositionLength(u[i], p[i]);
+        if ((p[i] & 4096) === 0 && combiningClass(u[i]) === 0) {
+            run = n - 1;
+        } else if ((run += n) > 30) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// decompositionLength returns how many code points cp, with properties p,
+// decomposes to canonically.
+function decompositionLength(cp, p) {
+    var s = cp - 0xac00;
+    if (s >= 0 && s < 11172) {
+        return s % 28 === 0 ? 2 : 3;
+    }
+    var d = [];
+    return (p & 2048) !== 0 && decompose(cp, d) ? d.length : 1;
 }
 
 function sameCodePoints(a, b) {

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
 
 	nginxexport "github.com/corspolicy/cors/export/nginx"
 	"github.com/corspolicy/cors/export/nginx/nginxtest"
@@ -91,7 +92,8 @@ func unicodeOf(host string) string {
 
 // idnaCorpus returns hosts with at least one xn-- label, of the bytes a
 // host label may hold: every step-th code point alone, and every
-// 7·step-th before and after "a", then n random names.
+// 7·step-th before and after "a"; runs of each code point normalisation
+// does not pass over at Go's stream-safe bound; then n random names.
 func idnaCorpus(seed string, step, n int) []string {
 	var hosts []string
 	add := func(h string) bool {
@@ -114,6 +116,21 @@ func idnaCorpus(seed string, step, n int) []string {
 			if r%rune(7*step) == 0 {
 				add(label('a', r) + ".b")
 				add("a." + label(r, 'a'))
+			}
+		}
+	}
+	// Runs of non-starters at Go's stream-safe bound (30 in a row, past
+	// which its NFC inserts U+034F), after a starter, a precomposed
+	// letter and a Hangul syllable, for every code point normalisation
+	// does not pass over.
+	for r := rune(0x80); r <= utf8.MaxRune; r++ {
+		s := string(r)
+		if !utf8.ValidRune(r) || norm.NFD.PropertiesString(s).CCC() == 0 && norm.NFD.String(s) == s && norm.NFC.PropertiesString(s).BoundaryBefore() {
+			continue
+		}
+		for _, k := range []int{29, 30, 31} {
+			for _, head := range []string{"x", "\u00e9", "\uac01"} {
+				add(label([]rune(head+strings.Repeat(s, k))...) + ".example")
 			}
 		}
 	}
