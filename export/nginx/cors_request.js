@@ -93,8 +93,9 @@ function idnaHost(host) {
         if (u === null || u.length === 0 || isASCII(u)) {
             return false;
         }
-        var p = u.map(props);
-        if (!idnaLabel(u, p) || punycodeEncode(u) !== label.substring(4)) {
+        var rows = u.map(runeRow);
+        var p = rows.map(function (row) { return digits(idnaValues, row * 6, 6); });
+        if (!idnaLabel(u, p, rows) || !punycodeEncodes(u, label.substring(4))) {
             return false;
         }
         for (var j = 0; j < u.length; j++) {
@@ -133,55 +134,37 @@ function isASCII(cps) {
     return true;
 }
 
-// digits returns the number written in the n base-64 digits of table
-// (U+0030 + the digit, the most significant first) at index i.
+// digits returns the number written in the n base-36 digits of table at
+// index i. parseInt is native code, where reading the digits one by one
+// in njs takes twice as long.
 function digits(table, i, n) {
-    var v = 0;
-    for (var k = 0; k < n; k++) {
-        v = v * 64 + table.charCodeAt(i + k) - 48;
-    }
-    return v;
+    return parseInt(table.substring(i, i + n), 36);
 }
 
-// lastAtMost returns the index of the last record of table, records of size
-// characters whose key is their first keySize, with a key at most key; -1
-// when the first record's is greater.
-function lastAtMost(table, size, keySize, key) {
-    var lo = 0, hi = table.length / size - 1, found = -1;
-    while (lo <= hi) {
-        var mid = (lo + hi) >> 1;
-        if (digits(table, mid * size, keySize) <= key) {
-            found = mid;
-            lo = mid + 1;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    return found;
+// runeRow returns the row of idnaValues that holds cp's properties,
+// through the two-stage table idnaBlocks, idnaBlockRows.
+function runeRow(cp) {
+    return digits(idnaBlockRows, (digits(idnaBlocks, (cp >> 7) * 2, 2) * 128 + (cp & 127)) * 2, 2);
 }
 
 // props returns the properties idna_tables.js holds for cp.
 function props(cp) {
-    if (cp < 0x3000) {
-        return digits(idnaPropsLow, cp * 3, 3);
-    }
-    return digits(idnaProps, lastAtMost(idnaProps, 7, 4, cp) * 7 + 4, 3);
+    return digits(idnaValues, runeRow(cp) * 6, 6);
 }
 
-// combiningClass returns the canonical combining class of cp.
-function combiningClass(cp) {
-    if (cp < 0x3000) {
-        return digits(idnaCombiningLow, cp * 2, 2);
-    }
-    return digits(idnaCombining, lastAtMost(idnaCombining, 6, 4, cp) * 6 + 4, 2);
+// combiningClass returns the canonical combining class of a rune with
+// properties p.
+function combiningClass(p) {
+    return (p >> 13) & 255;
 }
 
 // idnaLabel reports whether a decoded label, the code points u with their
-// properties p, passes UTS 46's checks of one label: every code point
-// valid (NFC, and neither mapped nor disallowed), the label in NFC, no
-// mark first, and ContextJ for the joiners. A label whose code points NFC
-// leaves alone wherever they stand is in NFC without normalising it.
-function idnaLabel(u, p) {
+// properties p and rows of idnaValues, passes UTS 46's checks of one
+// label: every code point valid (NFC, and neither mapped nor disallowed),
+// the label in NFC, no mark first, and ContextJ for the joiners. A label
+// whose code points NFC leaves alone wherever they stand is in NFC without
+// normalising it.
+function idnaLabel(u, p, rows) {
     var quick = true;
     for (var i = 0; i < u.length; i++) {
         if ((p[i] & 1) === 0) {
@@ -189,42 +172,32 @@ function idnaLabel(u, p) {
         }
         quick = quick && (p[i] & 1024) !== 0;
     }
-    if ((p[0] & 2) !== 0 || !quick && (!streamSafe(u, p) || !sameCodePoints(nfc(u), u))) {
+    if ((p[0] & 2) !== 0 || !quick && !inNFC(u, p, rows)) {
         return false;
     }
     return contextJ(u, p);
 }
 
-// streamSafe reports whether u keeps the bound Go's golang.org/x/text
-// normaliser sets (UAX 15's Stream-Safe Text Format): at most 30
-// non-starters in a row, counted over each code point's decomposition.
-// Past it, Go's NFC inserts U+034F, so such a label is not in NFC to the
-// engine. A starter (combining class 0, composing with nothing before it)
-// ends a run and leaves the non-starters its decomposition ends with;
-// any other code point adds those its decomposition holds. A label of
-// starters that NFC leaves alone never comes near the bound.
-function streamSafe(u, p) {
-    var run = 0;
+// inNFC reports whether u, valid code points with their properties p and
+// rows of idnaValues, is in NFC as Go's golang.org/x/text normaliser has
+// it: NFC leaves it as it is, and it keeps that normaliser's bound
+// (UAX 15's Stream-Safe Text Format) of at most 30 non-starters in a row,
+// counted over each code point's decomposition, past which Go inserts
+// U+034F. A starter (combining class 0, composing with nothing before it)
+// ends a run and leaves the non-starters its decomposition ends with; any
+// other code point adds those its decomposition holds.
+function inNFC(u, p, rows) {
+    var d = [], dp = [], run = 0;
     for (var i = 0; i < u.length; i++) {
-        var n = decompositionLength(u[i], p[i]);
-        if ((p[i] & 4096) === 0 && combiningClass(u[i]) === 0) {
-            run = n - 1;
-        } else if ((run += n) > 30) {
+        var n = d.length;
+        decompose(u[i], p[i], rows[i], d, dp);
+        if ((p[i] & 4096) === 0 && combiningClass(p[i]) === 0) {
+            run = d.length - n - 1;
+        } else if ((run += d.length - n) > 30) {
             return false;
         }
     }
-    return true;
-}
-
-// decompositionLength returns how many code points cp, with properties p,
-// decomposes to canonically.
-function decompositionLength(cp, p) {
-    var s = cp - 0xac00;
-    if (s >= 0 && s < 11172) {
-        return s % 28 === 0 ? 2 : 3;
-    }
-    var d = [];
-    return (p & 2048) !== 0 && decompose(cp, d) ? d.length : 1;
+    return sameCodePoints(compose(d, dp), u);
 }
 
 function sameCodePoints(a, b) {
@@ -372,22 +345,24 @@ function punycodeDigit(c) {
     return -1;
 }
 
-// punycodeEncode returns the punycode of the code points u, without
-// "xn--", or null where x/net/idna's encoder fails.
-function punycodeEncode(u) {
+// punycodeEncodes reports whether x/net/idna's encoder writes the code
+// points u as s, a label without its "xn--". It compares each character as
+// it would write it, so no string is built.
+function punycodeEncodes(u, s) {
     var maxInt = 2147483647;
-    var out = '', n = 128, delta = 0, bias = 72, b = 0, remaining = 0;
+    var pos = 0, n = 128, delta = 0, bias = 72, b = 0, remaining = 0;
     for (var i = 0; i < u.length; i++) {
-        if (u[i] < 0x80) {
-            b++;
-            out += String.fromCharCode(u[i]);
-        } else {
+        if (u[i] >= 0x80) {
             remaining++;
+        } else if (s.charCodeAt(pos++) !== u[i]) {
+            return false;
+        } else {
+            b++;
         }
     }
     var h = b;
-    if (b > 0) {
-        out += '-';
+    if (b > 0 && s.charCodeAt(pos++) !== 0x2d) {
+        return false;
     }
     while (remaining !== 0) {
         var m = maxInt;
@@ -397,7 +372,7 @@ function punycodeEncode(u) {
             }
         }
         if ((m - n) * (h + 1) > maxInt - delta) {
-            return null;
+            return false;
         }
         delta += (m - n) * (h + 1);
         n = m;
@@ -405,7 +380,7 @@ function punycodeEncode(u) {
             if (u[l] < n) {
                 delta++;
                 if (delta > maxInt) {
-                    return null;
+                    return false;
                 }
                 continue;
             }
@@ -418,10 +393,14 @@ function punycodeEncode(u) {
                 if (q < t) {
                     break;
                 }
-                out += punycodeChar(t + (q - t) % (36 - t));
+                if (s.charCodeAt(pos++) !== punycodeChar(t + (q - t) % (36 - t))) {
+                    return false;
+                }
                 q = Math.floor((q - t) / (36 - t));
             }
-            out += punycodeChar(q);
+            if (s.charCodeAt(pos++) !== punycodeChar(q)) {
+                return false;
+            }
             bias = punycodeAdapt(delta, h + 1, h === b);
             delta = 0;
             h++;
@@ -430,11 +409,12 @@ function punycodeEncode(u) {
         delta++;
         n++;
     }
-    return out;
+    return pos === s.length;
 }
 
+// punycodeChar returns the character code of the punycode digit d.
 function punycodeChar(d) {
-    return String.fromCharCode(d < 26 ? 0x61 + d : 0x30 + d - 26);
+    return d < 26 ? 0x61 + d : 0x30 + d - 26;
 }
 
 function punycodeAdapt(delta, points, first) {
@@ -448,30 +428,41 @@ function punycodeAdapt(delta, points, first) {
     return k + Math.floor(36 * delta / (delta + 38));
 }
 
-// nfc returns the code points u in Unicode Normalization Form C: the full
-// canonical decomposition, marks in canonical order, then canonical
-// composition (UAX 15), Hangul by arithmetic and the rest by
-// idna_tables.js.
-function nfc(u) {
-    var d = [];
-    for (var i = 0; i < u.length; i++) {
-        var cp = u[i];
-        var s = cp - 0xac00;
-        if (s >= 0 && s < 11172) {
-            d.push(0x1100 + Math.floor(s / 588), 0x1161 + Math.floor((s % 588) / 28));
-            if (s % 28 !== 0) {
-                d.push(0x11a7 + s % 28);
-            }
-        } else if ((props(cp) & 2048) === 0 || !decompose(cp, d)) {
-            d.push(cp);
+// decompose appends to d the full canonical decomposition of cp, a valid
+// code point with properties p and row of idnaValues, and to dp the
+// properties of what it appends: Hangul syllables by arithmetic, the rest
+// by idna_tables.js.
+function decompose(cp, p, row, d, dp) {
+    var s = cp - 0xac00;
+    if (s >= 0 && s < 11172) {
+        d.push(0x1100 + Math.floor(s / 588), 0x1161 + Math.floor((s % 588) / 28));
+        if (s % 28 !== 0) {
+            d.push(0x11a7 + s % 28);
         }
+    } else if (row < idnaDecomposing) {
+        for (var k = 0; k <= (p >> 28 & 3); k++) {
+            d.push(digits(idnaDecompositions, row * 16 + k * 4, 4));
+        }
+    } else {
+        d.push(cp);
+        dp.push(p);
+        return;
     }
+    while (dp.length < d.length) {
+        dp.push(props(d[dp.length]));
+    }
+}
+
+// compose returns d, decomposed code points with their properties dp, in
+// NFC: marks in canonical order, then canonical composition (UAX 15).
+function compose(d, dp) {
     // Canonical order: a stable sort of each run of marks by class.
-    var ccc = d.map(combiningClass);
+    var ccc = dp.map(combiningClass);
     for (var a = 1; a < d.length; a++) {
         for (var z = a; z > 0 && ccc[z] !== 0 && ccc[z - 1] > ccc[z]; z--) {
             var tc = ccc[z]; ccc[z] = ccc[z - 1]; ccc[z - 1] = tc;
             var td = d[z]; d[z] = d[z - 1]; d[z - 1] = td;
+            var tp = dp[z]; dp[z] = dp[z - 1]; dp[z - 1] = tp;
         }
     }
     if (d.length === 0) {
@@ -480,11 +471,11 @@ function nfc(u) {
     var out = [d[0]];
     var starter = ccc[0] === 0 ? 0 : -1;
     var last = ccc[0] === 0 ? 0 : 256;
-    for (var p = 1; p < d.length; p++) {
-        var c = ccc[p];
+    for (var i = 1; i < d.length; i++) {
+        var c = ccc[i];
         // A mark is blocked from the starter by one of its class or
         // higher between them (last, the class of the rune before it).
-        var composite = starter >= 0 && (last < c || last === 0) ? compose(out[starter], d[p]) : -1;
+        var composite = starter >= 0 && (last < c || last === 0) ? primaryComposite(out[starter], d[i], dp[i]) : -1;
         if (composite >= 0) {
             out[starter] = composite;
             continue;
@@ -493,14 +484,16 @@ function nfc(u) {
             starter = out.length;
         }
         last = c;
-        out.push(d[p]);
+        out.push(d[i]);
     }
     return out;
 }
 
-// compose returns the primary composite of starter and cp, or -1.
-function compose(starter, cp) {
-    if ((props(cp) & 4096) === 0) {
+// primaryComposite returns the primary composite of starter and cp, with
+// properties p, or -1: Hangul by arithmetic, the rest by binary search of
+// cp's group in idnaCompositions.
+function primaryComposite(starter, cp, p) {
+    if ((p & 4096) === 0) {
         return -1;
     }
     var l = starter - 0x1100, v = cp - 0x1161;
@@ -511,25 +504,23 @@ function compose(starter, cp) {
     if (s >= 0 && s < 11172 && s % 28 === 0 && t > 0 && t < 28) {
         return starter + t;
     }
-    var key = starter * 16777216 + cp;
-    var i = lastAtMost(idnaCompositions, 12, 8, key) * 12;
-    return i >= 0 && digits(idnaCompositions, i, 8) === key ? digits(idnaCompositions, i + 8, 4) : -1;
-}
-
-// decompose appends to d the full canonical decomposition of cp, not a
-// Hangul syllable, and reports whether it has one.
-function decompose(cp, d) {
-    var i = lastAtMost(idnaDecompositions, 20, 4, cp) * 20;
-    if (i < 0 || digits(idnaDecompositions, i, 4) !== cp) {
-        return false;
+    var g = (p >> 21) & 127;
+    if (g === 0) {
+        return -1;
     }
-    for (var k = i + 4; k < i + 20; k += 4) {
-        var part = digits(idnaDecompositions, k, 4);
-        if (part !== 0) {
-            d.push(part);
+    var lo = digits(idnaCompositionStarts, (g - 1) * 3, 3), hi = digits(idnaCompositionStarts, g * 3, 3) - 1;
+    while (lo <= hi) {
+        var mid = (lo + hi) >> 1, key = digits(idnaCompositions, mid * 8, 4);
+        if (key === starter) {
+            return digits(idnaCompositions, mid * 8 + 4, 4);
+        }
+        if (key < starter) {
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
         }
     }
-    return true;
+    return -1;
 }
 
 

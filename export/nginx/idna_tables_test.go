@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
@@ -73,11 +75,12 @@ const (
 	// NFC leaves the rune as it is wherever it stands: combining class
 	// 0, NFC_QC=Yes.
 	propNFCQuick = 1 << 10
-	// The rune has a canonical decomposition (Hangul syllables aside).
-	propDecomposes = 1 << 11
 	// Canonical composition may join the rune to the one before it
 	// (NFC_QC=Maybe).
 	propCombinesBackward = 1 << 12
+	propCCCBit           = 13 // eight bits: the canonical combining class
+	propGroupBit         = 21 // seven bits: the composition group
+	propDecompBit        = 28 // two bits: the length of the decomposition, less one
 )
 
 // joinStates is UTS 46's ContextJ automaton as x/net/idna runs it, for
@@ -247,11 +250,8 @@ func idnaTables(t *testing.T) []byte {
 		if !utf8.ValidRune(r) {
 			continue
 		}
-		// Normalisation reads these of every rune, valid or not: a
-		// valid one may decompose to others.
-		if decomp[r] != nil {
-			props[r] |= propDecomposes
-		}
+		// Normalisation reads this of every rune, valid or not: a valid
+		// one may decompose to others.
 		if combinesBackward[r] {
 			props[r] |= propCombinesBackward
 		}
@@ -293,9 +293,8 @@ func idnaTables(t *testing.T) []byte {
 // The Unicode properties cors_request.js checks a punycode host with, as
 // Go's golang.org/x/net/idna and x/text answer them.
 //
-// Each table is a string of fixed-width records, sorted by their key, of
-// numbers written in base 64 with the digits U+0030 to U+006F (0 to 63),
-// the most significant first; cors_request.js searches them in place. njs
+// Each table is a string of fixed-width records of numbers written in base
+// 36 (0-9, a-z), which cors_request.js reads in place with parseInt. njs
 // runs a script's top-level code for every request, building its arrays
 // anew, while a string literal costs nothing there: so the tables are
 // string literals, one line each.
@@ -309,38 +308,58 @@ func idnaTables(t *testing.T) []byte {
 		{"CS", bidi.CS}, {"ON", bidi.ON}, {"BN", bidi.BN}, {"NSM", bidi.NSM}} {
 		fmt.Fprintf(&b, "var bidi%s = %d;\n", c.name, c.class)
 	}
-	b.WriteString("\n// idnaProps holds each rune's properties, 3 digits: bits 1 valid in a\n// label, 2 a mark (may not start one), 4 a virama, 8-16 the joining class\n// (0 none or right, 1 left, 2 dual, 3 transparent), 32-512 the Bidi class,\n// 1024 NFC leaves the rune as it is wherever it stands (combining class 0,\n// NFC_QC=Yes), 2048 it has a canonical decomposition (Hangul syllables\n// aside), 4096 composition may join it to the rune before it\n// (NFC_QC=Maybe). idnaPropsLow holds them for the runes below U+3000, the\n// scripts with marks, joiners and right-to-left letters, by rune, so that\n// their lookup is direct; idnaProps for the others, as ranges: records of\n// the first rune (4 digits) and the value of the runes from it to the\n// next record's.\n")
-	writeTable(&b, "idnaPropsLow", direct(props[:directRunes]), 3)
-	writeTable(&b, "idnaProps", ranges(props, directRunes), 4, 3)
-	b.WriteString("\n// idnaCombiningLow and idnaCombining hold each rune's canonical combining\n// class, 2 digits, in the same shapes.\n")
-	writeTable(&b, "idnaCombiningLow", direct(ccc[:directRunes]), 2)
-	writeTable(&b, "idnaCombining", ranges(ccc, directRunes), 4, 2)
-	b.WriteString("\n// idnaDecompositions holds the full canonical decomposition of every rune\n// that has one but Hangul syllables: records of the rune (4 digits) and\n// the runes it decomposes to (4 digits each, 0 past the last).\n")
-	var keys []rune
-	for r := range decomp {
-		keys = append(keys, r)
-	}
-	slices.Sort(keys)
-	var records [][]int
-	for _, r := range keys {
-		if len(decomp[r]) > 4 {
-			t.Fatalf("%U decomposes to %d runes, more than the 4 a record holds", r, len(decomp[r]))
-		}
-		rec := []int{int(r), 0, 0, 0, 0}
-		for i, d := range decomp[r] {
-			rec[1+i] = int(d)
-		}
-		records = append(records, rec)
-	}
-	writeTable(&b, "idnaDecompositions", records, 4, 4, 4, 4, 4)
-	b.WriteString("\n// idnaCompositions holds the pairs canonical composition joins (but\n// Hangul): records of the starter and the rune joined to it (4 digits each,\n// the key) and the composite (4 digits).\n")
 	pairs := compositions(decomp)
-	slices.SortFunc(pairs, func(a, b [3]rune) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
-	records = records[:0]
-	for _, r := range pairs {
-		records = append(records, []int{int(r[0]), int(r[1]), int(r[2])})
+	group := map[rune]int{}
+	for _, pair := range pairs {
+		group[pair[1]] = 0
 	}
-	writeTable(&b, "idnaCompositions", records, 4, 4, 4)
+	if len(group) >= 1<<7 {
+		t.Fatalf("%d composition groups, more than the 127 a rune's number holds", len(group))
+	}
+	for i, r := range slices.Sorted(maps.Keys(group)) {
+		group[r] = i + 1
+	}
+	values := make([]int, len(props))
+	for r := range values {
+		values[r] = props[r] | ccc[r]<<propCCCBit | group[rune(r)]<<propGroupBit
+	}
+	rows, blocks, blockRows, decompositions := twoStage(t, values, props, decomp)
+	b.WriteString(`
+// Every rune's properties are a number: bits 1 valid in a label, 2 a mark
+// (may not start one), 4 a virama, 8-16 the joining class (0 none or
+// right, 1 left, 2 dual, 3 transparent), 32-512 the Bidi class, 1024 NFC
+// leaves the rune as it is wherever it stands (combining class 0,
+// NFC_QC=Yes), 4096 composition may join it to the rune before it
+// (NFC_QC=Maybe); then its canonical combining class (bits 13-20) and,
+// for a rune composition joins to a starter but the Hangul jamo, its
+// group in idnaCompositionStarts (bits 21-27), and for one of the first
+// idnaDecomposing rows the length of its decomposition less one (bits
+// 28-29).
+//
+// idnaValues holds the distinct numbers (6 digits each), idnaBlocks and
+// idnaBlockRows which of them each rune has, a two-stage table read in
+// constant time: idnaBlocks holds the number of the block (2 digits) of
+// each 128 runes, idnaBlockRows each block's 128 rows (2 digits each).
+// The first idnaDecomposing rows belong to one rune each, a valid rune
+// with a canonical decomposition (Hangul syllables aside), and
+// idnaDecompositions holds that decomposition in the same row (4 runes
+// of 4 digits, 0 past the last).
+`)
+	fmt.Fprintf(&b, "var idnaDecomposing = %d;\n", len(decompositions))
+	writeTable(&b, "idnaValues", rows, 6)
+	writeTable(&b, "idnaBlocks", blocks, 2)
+	writeTable(&b, "idnaBlockRows", blockRows, 2)
+	writeTable(&b, "idnaDecompositions", decompositions, 4, 4, 4, 4)
+	starts, records := compositionGroups(pairs, group)
+	b.WriteString(`
+// idnaCompositions holds the pairs canonical composition joins (Hangul
+// aside) by group, the rune joined to the starter, then by starter:
+// records of the starter and the composite (4 digits each). Group g's
+// records run from entry g-1 of idnaCompositionStarts (3 digits each) to
+// entry g.
+`)
+	writeTable(&b, "idnaCompositionStarts", starts, 3)
+	writeTable(&b, "idnaCompositions", records, 4, 4)
 	return b.Bytes()
 }
 
@@ -381,47 +400,92 @@ func compositions(decomp map[rune][]rune) [][3]rune {
 	return out
 }
 
-// directRunes is how many runes, from U+0000, the tables hold by rune.
-const directRunes = 0x3000
+// blockRunes is how many runes share an entry of idnaBlocks.
+const blockRunes = 128
 
-// direct returns values, one per rune, as records of one value.
-func direct(values []int) [][]int {
-	out := make([][]int, len(values))
-	for r, v := range values {
-		out[r] = []int{v}
-	}
-	return out
-}
-
-// ranges returns values, one per rune, from the rune from on, as records of
-// a first rune and the value of the runes from it to the next record's.
-func ranges(values []int, from int) [][]int {
-	var out [][]int
-	for r := from; r < len(values); r++ {
-		if r == from || values[r] != values[r-1] {
-			out = append(out, []int{r, values[r]})
+// twoStage lays values, one per rune, out as the module reads them: the
+// distinct rows (the valid runes with a canonical decomposition first,
+// one row each, then the other values in order), each block of blockRunes
+// runes as the number of a distinct block, and the distinct blocks' rows;
+// with the decompositions of the first rows.
+func twoStage(t *testing.T, values, props []int, decomp map[rune][]rune) (rows, blocks, blockRows, decompositions [][]int) {
+	rowOf := make([]int, len(values))
+	for r := range values {
+		if d := decomp[rune(r)]; d != nil && props[r]&propValid != 0 {
+			if len(d) > 4 {
+				t.Fatalf("%U decomposes to %d runes, more than the 4 a row holds", r, len(d))
+			}
+			rowOf[r] = len(rows)
+			rows = append(rows, []int{values[r] | (len(d)-1)<<propDecompBit})
+			rec := make([]int, 4)
+			for i, x := range d {
+				rec[i] = int(x)
+			}
+			decompositions = append(decompositions, rec)
 		}
 	}
-	return out
+	shared := map[int]int{}
+	for r, v := range values {
+		if decomp[rune(r)] == nil || props[r]&propValid == 0 {
+			shared[v] = 0
+		}
+	}
+	for _, v := range slices.Sorted(maps.Keys(shared)) {
+		shared[v] = len(rows)
+		rows = append(rows, []int{v})
+	}
+	for r, v := range values {
+		if decomp[rune(r)] == nil || props[r]&propValid == 0 {
+			rowOf[r] = shared[v]
+		}
+	}
+	blockOf := map[string]int{}
+	for start := 0; start < len(values); start += blockRunes {
+		key := fmt.Sprint(rowOf[start : start+blockRunes])
+		n, ok := blockOf[key]
+		if !ok {
+			n = len(blockOf)
+			blockOf[key] = n
+			for _, row := range rowOf[start : start+blockRunes] {
+				blockRows = append(blockRows, []int{row})
+			}
+		}
+		blocks = append(blocks, []int{n})
+	}
+	return rows, blocks, blockRows, decompositions
+}
+
+// compositionGroups returns the pairs canonical composition joins as the
+// module searches them: records of the starter and the composite, sorted
+// by the group of the rune joined to the starter, then by starter, and
+// where each group's records start (one entry more than the groups).
+func compositionGroups(pairs [][3]rune, group map[rune]int) (starts, records [][]int) {
+	slices.SortFunc(pairs, func(a, b [3]rune) int {
+		return cmp.Or(cmp.Compare(group[a[1]], group[b[1]]), cmp.Compare(a[0], b[0]))
+	})
+	for i, p := range pairs {
+		for len(starts) < group[p[1]] {
+			starts = append(starts, []int{i})
+		}
+		records = append(records, []int{int(p[0]), int(p[2])})
+	}
+	return append(starts, []int{len(pairs)}), records
 }
 
 // writeTable writes records as a JavaScript string of fixed-width records,
-// field i in widths[i] base-64 digits (U+0030 + the digit).
+// field i in widths[i] base-36 digits.
 func writeTable(b *bytes.Buffer, name string, records [][]int, widths ...int) {
 	var text []byte
 	for _, rec := range records {
 		for i, w := range widths {
-			n := rec[i]
-			if n >= 1<<(6*w) {
-				panic(fmt.Sprintf("%s: %d does not fit in %d digits", name, n, w))
+			digits := strconv.FormatInt(int64(rec[i]), 36)
+			if rec[i] < 0 || len(digits) > w {
+				panic(fmt.Sprintf("%s: %d does not fit in %d digits", name, rec[i], w))
 			}
-			for k := w - 1; k >= 0; k-- {
-				text = append(text, byte('0'+n>>(6*k)&63))
-			}
+			text = append(append(text, strings.Repeat("0", w-len(digits))...), digits...)
 		}
 	}
 	// One literal: njs runs a script's top-level code for every request,
 	// and a literal costs nothing there, where joining pieces would.
-	fmt.Fprintf(b, "var %s = %s", name, strconv.Quote(string(text)))
-	b.WriteString(";\n")
+	fmt.Fprintf(b, "var %s = '%s';\n", name, text)
 }
