@@ -24,8 +24,8 @@ import (
 // points 63 bytes of punycode hold; and with the costliest name we found,
 // 253 bytes of four labels of ṏ, the Balinese vowel sign U+1B35 and ứ,
 // which the module decomposes (ṏ and ứ to three runes each) and composes
-// again, rune by rune, after a failed search for each pair. It reports requests
-// per second; their ratio is the cost of the policy.
+// again, rune by rune, after a failed search for each pair. It reports
+// requests per second; their ratio is the cost of the policy.
 func BenchmarkNginx(b *testing.B) {
 	nginxtest.Binary(b)
 	prog, err := compile.LoadFile("../../examples/spa-with-cookies.cors", compile.Options{})

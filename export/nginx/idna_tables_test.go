@@ -409,33 +409,34 @@ const blockRunes = 128
 // runes as the number of a distinct block, and the distinct blocks' rows;
 // with the decompositions of the first rows.
 func twoStage(t *testing.T, values, props []int, decomp map[rune][]rune) (rows, blocks, blockRows, decompositions [][]int) {
+	// ownsRow reports whether r has a row of its own: a valid rune with a
+	// decomposition, which the row finds.
+	ownsRow := func(r int) bool { return decomp[rune(r)] != nil && props[r]&propValid != 0 }
 	rowOf := make([]int, len(values))
-	for r := range values {
-		if d := decomp[rune(r)]; d != nil && props[r]&propValid != 0 {
-			if len(d) > 4 {
-				t.Fatalf("%U decomposes to %d runes, more than the 4 a row holds", r, len(d))
-			}
-			rowOf[r] = len(rows)
-			rows = append(rows, []int{values[r] | (len(d)-1)<<propDecompBit})
-			rec := make([]int, 4)
-			for i, x := range d {
-				rec[i] = int(x)
-			}
-			decompositions = append(decompositions, rec)
-		}
-	}
 	shared := map[int]int{}
 	for r, v := range values {
-		if decomp[rune(r)] == nil || props[r]&propValid == 0 {
+		if !ownsRow(r) {
 			shared[v] = 0
+			continue
 		}
+		d := decomp[rune(r)]
+		if len(d) > 4 {
+			t.Fatalf("%U decomposes to %d runes, more than the 4 a row holds", r, len(d))
+		}
+		rowOf[r] = len(rows)
+		rows = append(rows, []int{v | (len(d)-1)<<propDecompBit})
+		rec := make([]int, 4)
+		for i, x := range d {
+			rec[i] = int(x)
+		}
+		decompositions = append(decompositions, rec)
 	}
 	for _, v := range slices.Sorted(maps.Keys(shared)) {
 		shared[v] = len(rows)
 		rows = append(rows, []int{v})
 	}
 	for r, v := range values {
-		if decomp[rune(r)] == nil || props[r]&propValid == 0 {
+		if !ownsRow(r) {
 			rowOf[r] = shared[v]
 		}
 	}
