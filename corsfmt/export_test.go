@@ -62,3 +62,35 @@ func TestExport(t *testing.T) {
 		}
 	}
 }
+
+// TestExportChoosesPolicy exports one policy of a file that has two: the
+// one -policy names, and none without -policy or with a name the file does
+// not have.
+func TestExportChoosesPolicy(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "two.cors")
+	src := "cors 1\n\npolicy first {\n    allow \"https://a.example\"\n}\n\npolicy second {\n    allow \"https://b.example\"\n}\n"
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"export", "-format", "nginx", "-policy", "second", file}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if conf := stdout.String(); !strings.Contains(conf, "policy second,") || !strings.Contains(conf, `"1https://b.example"`) ||
+		strings.Contains(conf, "https://a.example") || strings.Contains(conf, `a\x2eexample`) {
+		t.Errorf("-policy second exported something else:\n%s", conf)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "-format", "nginx", file}, "has 2 policies (first, second); choose one with -policy"},
+		{[]string{"export", "-format", "nginx", "-policy", "third", file}, "third"},
+	} {
+		stdout.Reset()
+		stderr.Reset()
+		if code := run(tc.args, nil, &stdout, &stderr); code == 0 || stdout.Len() > 0 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q; want a failure saying %q", tc.args, code, stdout.Len(), stderr.String(), tc.want)
+		}
+	}
+}
