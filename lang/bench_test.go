@@ -37,7 +37,7 @@ func BenchmarkParse(b *testing.B) {
 }
 
 // BenchmarkFormat measures Format on the same policy: a parse, a print, and
-// the second parse and tree comparison that prove the output sound.
+// the scan and token comparison that prove the output sound.
 func BenchmarkFormat(b *testing.B) {
 	src := largePolicy(1 << 20)
 	b.SetBytes(int64(len(src)))

@@ -3,26 +3,15 @@ package lang
 // equalFiles reports whether two trees hold the same policy and the same
 // comments, positions aside: what go-cmp reports with
 // cmpopts.IgnoreTypes(Span{}), nil and empty lists told apart as go-cmp
-// tells them, but written out node by node. Format proves every output with
-// it, and go-cmp's reflection took four fifths of Format's time. TestEqual
-// holds the two to the same answers, and requires Equal to notice a change
-// to any field of any node.
+// tells them, but written out node by node, for Diff. TestEqual holds the
+// two to the same answers, and requires Equal to notice a change to any
+// field of any node.
 func equalFiles(a, b *File) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
 	return eqPtr(a.Version, b.Version, eqVersion) && eqList(a.Imports, b.Imports, eqImport) &&
 		eqList(a.Decls, b.Decls, eqDecl) && eqList(a.Comments, b.Comments, eqComment)
-}
-
-// equalFixtures is equalFiles for fixture files.
-func equalFixtures(a, b *FixtureFile) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return eqPtr(a.Version, b.Version, eqInt) && eqPtr(a.Policy, b.Policy, eqIdent) &&
-		eqPtr(a.Profile, b.Profile, eqIdent) && eqList(a.Cases, b.Cases, eqCase) &&
-		eqList(a.Comments, b.Comments, eqComment)
 }
 
 // eqPtr compares two nodes that may be nil.
@@ -139,25 +128,4 @@ func eqClause(a, b Clause) bool {
 		return ok && eqPtr(a, b, func(a, b *GrantsClause) bool { return eqValue(a.Bundle, b.Bundle) })
 	}
 	return a == nil && b == nil
-}
-
-func eqCase(a, b *Case) bool {
-	return eqPtr(a, b, func(a, b *Case) bool {
-		return eqPtr(a.Name, b.Name, eqString) && eqPtr(a.Request, b.Request, eqRequestLine) &&
-			eqList(a.Headers, b.Headers, eqNode(eqHeaderLine)) && eqList(a.Expects, b.Expects, eqNode(eqExpectation))
-	})
-}
-
-func eqRequestLine(a, b *RequestLine) bool {
-	return a.Method == b.Method && eqPtr(a.Path, b.Path, eqString)
-}
-
-func eqHeaderLine(a, b *HeaderLine) bool {
-	return a.Name == b.Name && eqList(a.Values, b.Values, eqNode(eqString))
-}
-
-func eqExpectation(a, b *Expectation) bool {
-	return a.Verdict == b.Verdict && eqPtr(a.Check, b.Check, eqIdent) && eqPtr(a.Rule, b.Rule, eqInt) &&
-		eqPtr(a.Status, b.Status, eqInt) && eqPtr(a.Absent, b.Absent, eqIdent) && eqPtr(a.Header, b.Header, eqIdent) &&
-		eqPtr(a.Value, b.Value, eqString) && a.Origin == b.Origin
 }

@@ -19,8 +19,8 @@ func diffTrees(a, b any) string {
 	return cmp.Diff(a, b, ignorePositions)
 }
 
-// everyField is a policy and a fixture file in which every field of every
-// node is set somewhere, so that TestEqualNoticesEveryField can change each.
+// everyFieldPolicy is a policy in which every field of every node is set
+// somewhere, so that TestEqualNoticesEveryField can change each.
 const everyFieldPolicy = `# a comment
 cors 1
 
@@ -57,41 +57,12 @@ policy p {
 }
 `
 
-const everyFieldFixtures = `# a comment
-fixtures 1
-
-policy p
-profile dev
-
-case "a" {
-    OPTIONS "/api"
-    Origin "https://a.example.com", "https://b.example.com"
-    Cookie "a=b"
-
-    expect allowed
-    expect check origin
-    expect rule 12
-    expect status 204
-    expect no Vary
-    expect Access-Control-Allow-Origin origin
-    expect Access-Control-Max-Age "600"
-}
-
-case "b" {
-    GET "/"
-
-    expect denied
-}
-`
-
-// TestEqualAgreesWithCmp holds equalFiles and equalFixtures to go-cmp with
-// the positions ignored, over the policies and fixture files of the
-// repository and mutations of them that still parse: every pair of a
+// TestEqualAgreesWithCmp holds equalFiles to go-cmp with the positions
+// ignored, over the policies of the repository and mutations of them that still parse: every pair of a
 // file and a variant, a file and itself formatted, and neighbours.
 func TestEqualAgreesWithCmp(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	var policies []*File
-	var fixtures []*FixtureFile
 	for _, pattern := range []string{"testdata/*/*.cors", "testdata/format/*.input", "../examples/*.cors", "../stdlib/*.cors"} {
 		files, _ := filepath.Glob(pattern)
 		for _, name := range files {
@@ -118,25 +89,8 @@ func TestEqualAgreesWithCmp(t *testing.T) {
 			}
 		}
 	}
-	for _, pattern := range []string{"testdata/fixtures/*", "../examples/*.fixtures", "../corstest/testdata/*.fixtures"} {
-		files, _ := filepath.Glob(pattern)
-		for _, name := range files {
-			src, err := os.ReadFile(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for range 40 {
-				if f, err := ParseFixtures(name, mutate(rng, src)); err == nil {
-					fixtures = append(fixtures, f)
-				}
-			}
-			if f, err := ParseFixtures(name, src); err == nil {
-				fixtures = append(fixtures, f)
-			}
-		}
-	}
-	if len(policies) < 100 || len(fixtures) < 20 {
-		t.Fatalf("only %d policies and %d fixture files to compare", len(policies), len(fixtures))
+	if len(policies) < 100 {
+		t.Fatalf("only %d policies to compare", len(policies))
 	}
 	equalOnes := 0
 	for i, a := range policies {
@@ -150,15 +104,7 @@ func TestEqualAgreesWithCmp(t *testing.T) {
 			}
 		}
 	}
-	for i, a := range fixtures {
-		for _, b := range []*FixtureFile{a, fixtures[(i+1)%len(fixtures)], fixtures[rng.IntN(len(fixtures))]} {
-			want := cmp.Equal(a, b, ignorePositions)
-			if got := equalFixtures(a, b); got != want {
-				t.Fatalf("equalFixtures = %v, go-cmp says %v:\n%s", got, want, cmp.Diff(a, b, ignorePositions))
-			}
-		}
-	}
-	t.Logf("%d policies, %d fixture files, %d equal pairs", len(policies), len(fixtures), equalOnes)
+	t.Logf("%d policies, %d equal pairs", len(policies), equalOnes)
 }
 
 // TestEqualNoticesEveryField changes every field of every node of a tree
@@ -169,10 +115,6 @@ func TestEqualAgreesWithCmp(t *testing.T) {
 func TestEqualNoticesEveryField(t *testing.T) {
 	changed := map[string]bool{}
 	policy, err := Parse("every.cors", []byte(everyFieldPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fixtures, err := ParseFixtures("every.fixtures", []byte(everyFieldFixtures))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,10 +134,8 @@ func TestEqualNoticesEveryField(t *testing.T) {
 	}
 	original, _ := Parse("every.cors", []byte(everyFieldPolicy))
 	check("policy", policy, original, func() bool { return equalFiles(original, policy) })
-	originalFixtures, _ := ParseFixtures("every.fixtures", []byte(everyFieldFixtures))
-	check("fixtures", fixtures, originalFixtures, func() bool { return equalFixtures(originalFixtures, fixtures) })
 
-	// Every field of every node type reachable from the two roots.
+	// Every field of every node type reachable from the root.
 	seen := map[reflect.Type]bool{}
 	var walk func(typ reflect.Type)
 	walk = func(typ reflect.Type) {
@@ -217,13 +157,12 @@ func TestEqualNoticesEveryField(t *testing.T) {
 		for i := range typ.NumField() {
 			f := typ.Field(i)
 			if !changed[typ.Name()+"."+f.Name] {
-				t.Errorf("no change was tried to %s.%s: set it in everyFieldPolicy or everyFieldFixtures", typ.Name(), f.Name)
+				t.Errorf("no change was tried to %s.%s: set it in everyFieldPolicy", typ.Name(), f.Name)
 			}
 			walk(f.Type)
 		}
 	}
 	walk(reflect.TypeFor[File]())
-	walk(reflect.TypeFor[FixtureFile]())
 }
 
 // nodeTypes are the node types that stand behind the AST's interfaces.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
 )
 
 // FixtureVersion is the version of the fixture format this package reads.
@@ -100,15 +101,22 @@ func FixtureGrammar() string { return fixtureParser.String() }
 
 // ParseFixtures parses a fixture file. Errors are as Parse's.
 func ParseFixtures(filename string, src []byte) (*FixtureFile, error) {
+	f, _, err := parseFixtures(filename, src)
+	return f, err
+}
+
+// parseFixtures is ParseFixtures, returning the tokens too, for
+// FormatFixtures' proof.
+func parseFixtures(filename string, src []byte) (*FixtureFile, []lexer.Token, error) {
 	f, tokens, errs := parseTokens(fixtureParser, fixtureGrammar, filename, src)
 	if f != nil && f.Version.Number() != FixtureVersion {
 		addVersionError(&errs, f.Version.Pos, f.Version.EndPos, "fixture", f.Version.Text, FixtureVersion)
 	}
 	if len(errs) > 0 {
-		return nil, capErrors(errs)
+		return nil, nil, capErrors(errs)
 	}
 	f.Comments = comments(tokens)
-	return f, nil
+	return f, tokens, nil
 }
 
 // Number returns the value of the literal, or -1 when it does not fit an int.

@@ -15,10 +15,10 @@ func FprintFixtures(w io.Writer, f *FixtureFile) error {
 }
 
 // FormatFixtures returns a fixture file in the canonical layout, after
-// proving, as Format does, that the output parses to the same tree and
+// proving, as Format does, that the output holds the same tokens and
 // comments.
 func FormatFixtures(filename string, src []byte) ([]byte, error) {
-	return format(filename, src, ParseFixtures, FprintFixtures, equalFixtures)
+	return format(filename, src, parseFixtures, FprintFixtures)
 }
 
 func (p *printer) fixtures(f *FixtureFile) {

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -11,20 +14,22 @@ import (
 
 // Format returns src in the canonical layout.
 //
-// Format proves its own output before returning it: it parses the output
-// again and compares the tree and the comments with those of src, positions
-// aside. If they differ, which would be a bug in the printer, it returns an
-// error and no output, so that a formatter can never change what a policy
-// means or lose a comment.
+// Format proves its own output before returning it: it scans the output
+// and requires the tokens of src, in the same order, and the same
+// comments; only the layout between them may change. The parser reads
+// nothing but that sequence of tokens, so the output parses to the tree
+// src parses to. If they differ, which would be a bug in the printer, it
+// returns an error and no output, so that a formatter can never change
+// what a policy means or lose a comment.
 func Format(filename string, src []byte) ([]byte, error) {
-	return format(filename, src, Parse, Fprint, equalFiles)
+	return format(filename, src, parsePolicy, Fprint)
 }
 
 // format is Format for either file format: parse, print, and prove the
-// output by parsing it again.
-func format[T any](filename string, src []byte, parse func(string, []byte) (*T, error), print func(io.Writer, *T) error,
-	equal func(a, b *T) bool) ([]byte, error) {
-	f, err := parse(filename, src)
+// output by scanning it and comparing its tokens with those of src.
+func format[T any](filename string, src []byte, parse func(string, []byte) (*T, []lexer.Token, error),
+	print func(io.Writer, *T) error) ([]byte, error) {
+	f, tokens, err := parse(filename, src)
 	if err != nil {
 		return nil, err
 	}
@@ -33,14 +38,67 @@ func format[T any](filename string, src []byte, parse func(string, []byte) (*T, 
 		return nil, err
 	}
 	out := buf.Bytes()
-	g, err := parse(filename, out)
-	if err != nil {
-		return nil, fmt.Errorf("%s: internal error: the formatted output does not parse (%v); the file was left as it is", filename, err)
+	printed, errs := scan(filename, out)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s: internal error: the formatted output does not parse (%v); the file was left as it is", filename, errs)
 	}
-	if !equal(f, g) {
-		return nil, fmt.Errorf("%s: internal error: formatting would change the file's meaning; the file was left as it is:\n%s", filename, report(f, g))
+	if diff := tokensDiffer(tokens, printed); diff != "" {
+		return nil, fmt.Errorf("%s: internal error: formatting would change the file's meaning (%s); the file was left as it is", filename, diff)
 	}
 	return out, nil
+}
+
+// tokensDiffer compares the tokens of a source and of its printed form,
+// whitespace aside, and says where they first differ, or returns "". The
+// tokens the parser reads and the comments are compared as two sequences:
+// a comment may move between tokens, as the printer places it, but
+// neither sequence may change. A comment's trailing blanks are not part of
+// it (the printer drops them).
+func tokensDiffer(src, out []lexer.Token) string {
+	if diff := sequencesDiffer(src, out, func(t lexer.Token) bool { return t.Type != tokWhitespace && t.Type != tokComment }); diff != "" {
+		return diff
+	}
+	return sequencesDiffer(src, out, func(t lexer.Token) bool { return t.Type == tokComment })
+}
+
+// sequencesDiffer compares the tokens of src and out that keep selects, by
+// type and text.
+func sequencesDiffer(src, out []lexer.Token, keep func(lexer.Token) bool) string {
+	i, j := 0, 0
+	for {
+		for i < len(src) && !keep(src[i]) {
+			i++
+		}
+		for j < len(out) && !keep(out[j]) {
+			j++
+		}
+		if i == len(src) || j == len(out) {
+			if i == len(src) && j == len(out) {
+				return ""
+			}
+			if i == len(src) {
+				return fmt.Sprintf("%s at %s would be added at the end of the output", describe(out[j]), lineColumn(out[j]))
+			}
+			return fmt.Sprintf("%s at %s would be lost", describe(src[i]), lineColumn(src[i]))
+		}
+		a, b := src[i], out[j]
+		if a.Type != b.Type || tokenText(a) != tokenText(b) {
+			return fmt.Sprintf("%s at %s would become %s at %s of the output", describe(a), lineColumn(a), describe(b), lineColumn(b))
+		}
+		i, j = i+1, j+1
+	}
+}
+
+// lineColumn is where a token stands, for a message that has already
+// named the file.
+func lineColumn(t lexer.Token) string { return fmt.Sprintf("%d:%d", t.Pos.Line, t.Pos.Column) }
+
+// tokenText is a token's text as the sequences compare it.
+func tokenText(t lexer.Token) string {
+	if t.Type == tokComment {
+		return strings.TrimRight(t.Value, " \t\r")
+	}
+	return t.Value
 }
 
 // Diff compares two trees and their comments, ignoring positions, and

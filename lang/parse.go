@@ -40,15 +40,21 @@ func Grammar() string { return parser.String() }
 // positions. On failure the error is an ErrorList sorted by position, and
 // the File is nil: a partial tree is not something to build on.
 func Parse(filename string, src []byte) (*File, error) {
+	file, _, err := parsePolicy(filename, src)
+	return file, err
+}
+
+// parsePolicy is Parse, returning the tokens too, for Format's proof.
+func parsePolicy(filename string, src []byte) (*File, []lexer.Token, error) {
 	file, tokens, errs := parseTokens(parser, policyGrammar, filename, src)
 	if file != nil {
 		errs = append(errs, check(file)...)
 	}
 	if len(errs) > 0 {
-		return nil, capErrors(errs)
+		return nil, nil, capErrors(errs)
 	}
 	file.Comments = comments(tokens)
-	return file, nil
+	return file, tokens, nil
 }
 
 // recoveryBudget is how many tokens the parser reads, over all its passes,
