@@ -27,15 +27,15 @@ type Comment struct {
 // Version is the line "cors 1" that opens every file.
 type Version struct {
 	Span
-	Number *Int `parser:"'cors' @@"`
+	Number *Int `parser:"'cors':Ident @@"`
 }
 
 // Import brings a module's named sets into scope under a name: the last
 // element of its path, or the name after "as".
 type Import struct {
 	Span
-	Path  *String `parser:"'import' @@"`
-	Alias *Ident  `parser:"('as' @@)?"`
+	Path  *String `parser:"'import':Ident @@"`
+	Alias *Ident  `parser:"('as':Ident @@)?"`
 }
 
 // Decl is a top-level declaration: a *SetDecl, a *Bundle or a *Policy.
@@ -48,9 +48,9 @@ type Decl interface {
 // as in: origins partners = "https://a.example", "https://b.example".
 type SetDecl struct {
 	Span
-	Kind   string   `parser:"@('origins' | 'methods' | 'headers')"`
-	Name   *Ident   `parser:"@@ '='"`
-	Values []*Value `parser:"@@ (',' @@)*"`
+	Kind   string   `parser:"@('origins':Ident | 'methods':Ident | 'headers':Ident)"`
+	Name   *Ident   `parser:"@@ '=':Punct"`
+	Values []*Value `parser:"@@ (',':Punct @@)*"`
 }
 
 // Bundle names clauses that allow rules grant together with a grants
@@ -59,15 +59,15 @@ type SetDecl struct {
 // applies stays in the rule.
 type Bundle struct {
 	Span
-	Name  *Ident `parser:"'grants' @@"`
+	Name  *Ident `parser:"'grants':Ident @@"`
 	Block *Block `parser:"@@"`
 }
 
 // Policy is a named set of rules that a service selects by name.
 type Policy struct {
 	Span
-	Name  *Ident       `parser:"'policy' @@ '{'"`
-	Items []PolicyItem `parser:"@@* '}'"`
+	Name  *Ident       `parser:"'policy':Ident @@ '{':Punct"`
+	Items []PolicyItem `parser:"@@* '}':Punct"`
 }
 
 // PolicyItem is what a policy holds: a *Rule, a *Profile or *DevProfiles.
@@ -80,8 +80,8 @@ type PolicyItem interface {
 // the profiles it names.
 type Profile struct {
 	Span
-	Names []*Ident `parser:"'profile' @@ (',' @@)* '{'"`
-	Rules []*Rule  `parser:"@@* '}'"`
+	Names []*Ident `parser:"'profile':Ident @@ (',':Punct @@)* '{':Punct"`
+	Rules []*Rule  `parser:"@@* '}':Punct"`
 }
 
 // DevProfiles names the profiles of a policy that are development builds,
@@ -89,22 +89,22 @@ type Profile struct {
 // be granted credentials.
 type DevProfiles struct {
 	Span
-	Names []*Ident `parser:"'dev-profiles' @@ (',' @@)*"`
+	Names []*Ident `parser:"'dev-profiles':Ident @@ (',':Punct @@)*"`
 }
 
 // Rule allows or denies the origins it names; its block, when present,
 // narrows what it covers (paths, methods) and says what it grants.
 type Rule struct {
 	Span
-	Effect  string   `parser:"@('allow' | 'deny')"`
-	Origins []*Value `parser:"@@ (',' @@)*"`
+	Effect  string   `parser:"@('allow':Ident | 'deny':Ident)"`
+	Origins []*Value `parser:"@@ (',':Punct @@)*"`
 	Block   *Block   `parser:"@@?"`
 }
 
 // Block is the braced list of clauses of a rule.
 type Block struct {
 	Span
-	Clauses []Clause `parser:"'{' @@* '}'"`
+	Clauses []Clause `parser:"'{':Punct @@* '}':Punct"`
 }
 
 // Clause is one line of a rule's block: a *ListClause, *FlagClause,
@@ -117,26 +117,26 @@ type Clause interface {
 // ListClause is a keyword followed by a list: paths, methods, headers or expose.
 type ListClause struct {
 	Span
-	Keyword string   `parser:"@('paths' | 'methods' | 'headers' | 'expose')"`
-	Values  []*Value `parser:"@@ (',' @@)*"`
+	Keyword string   `parser:"@('paths':Ident | 'methods':Ident | 'headers':Ident | 'expose':Ident)"`
+	Values  []*Value `parser:"@@ (',':Punct @@)*"`
 }
 
 // FlagClause is a keyword that stands alone: credentials or private-network.
 type FlagClause struct {
 	Span
-	Keyword string `parser:"@('credentials' | 'private-network')"`
+	Keyword string `parser:"@('credentials':Ident | 'private-network':Ident)"`
 }
 
 // MaxAgeClause says how long a browser may cache a preflight response.
 type MaxAgeClause struct {
 	Span
-	Duration *Duration `parser:"'max-age' @@"`
+	Duration *Duration `parser:"'max-age':Ident @@"`
 }
 
 // StatusClause sets the status code of a successful preflight response.
 type StatusClause struct {
 	Span
-	Status *Int `parser:"'preflight-status' @@"`
+	Status *Int `parser:"'preflight-status':Ident @@"`
 }
 
 // GrantsClause gives a rule the clauses of a bundle: grants spa-api, or
@@ -144,14 +144,14 @@ type StatusClause struct {
 // writes itself replaces the bundle's of the same keyword.
 type GrantsClause struct {
 	Span
-	Bundle *Value `parser:"'grants' @@"`
+	Bundle *Value `parser:"'grants':Ident @@"`
 }
 
 // Value is one element of a list: exactly one of Literal, Keyword and Ref is set.
 type Value struct {
 	Span
 	Literal *String `parser:"  @@"`
-	Keyword string  `parser:"| @('any' | 'null')"`
+	Keyword string  `parser:"| @('any':Ident | 'null':Ident)"`
 	Ref     *Ref    `parser:"| @@"`
 }
 
@@ -159,7 +159,7 @@ type Value struct {
 // that an import brings in.
 type Ref struct {
 	Span
-	Module string `parser:"(@Ident '.')?"`
+	Module string `parser:"(@Ident '.':Punct)?"`
 	Name   string `parser:"@Ident"`
 }
 

@@ -28,9 +28,9 @@ const FixtureVersion = 1
 //	}
 type FixtureFile struct {
 	Span
-	Version *Int    `parser:"'fixtures' @@"`
-	Policy  *Ident  `parser:"('policy' @@)?"`
-	Profile *Ident  `parser:"('profile' @@)?"`
+	Version *Int    `parser:"'fixtures':Ident @@"`
+	Policy  *Ident  `parser:"('policy':Ident @@)?"`
+	Profile *Ident  `parser:"('profile':Ident @@)?"`
 	Cases   []*Case `parser:"@@*"`
 
 	// Comments holds every comment of the file in source order.
@@ -40,10 +40,10 @@ type FixtureFile struct {
 // Case is one test case: a request and what the answer must be.
 type Case struct {
 	Span
-	Name    *String        `parser:"'case' @@ '{'"`
+	Name    *String        `parser:"'case':Ident @@ '{':Punct"`
 	Request *RequestLine   `parser:"@@"`
 	Headers []*HeaderLine  `parser:"@@*"`
-	Expects []*Expectation `parser:"@@* '}'"`
+	Expects []*Expectation `parser:"@@* '}':Punct"`
 }
 
 // RequestLine is the method and path of a case's request.
@@ -59,20 +59,20 @@ type RequestLine struct {
 type HeaderLine struct {
 	Span
 	Name   string    `parser:"@Ident"`
-	Values []*String `parser:"@@ (',' @@)*"`
+	Values []*String `parser:"@@ (',':Punct @@)*"`
 }
 
 // Expectation is one "expect" line: exactly one of its fields is set.
 type Expectation struct {
 	Span
-	Verdict string  `parser:"'expect' ( @('allowed' | 'denied')"`
-	Check   *Ident  `parser:"         | 'check' @@"`
-	Rule    *Int    `parser:"         | 'rule' @@"`
-	Status  *Int    `parser:"         | 'status' @@"`
-	Absent  *Ident  `parser:"         | 'no' @@"`
+	Verdict string  `parser:"'expect':Ident ( @('allowed':Ident | 'denied':Ident)"`
+	Check   *Ident  `parser:"         | 'check':Ident @@"`
+	Rule    *Int    `parser:"         | 'rule':Ident @@"`
+	Status  *Int    `parser:"         | 'status':Ident @@"`
+	Absent  *Ident  `parser:"         | 'no':Ident @@"`
 	Header  *Ident  `parser:"         | @@"`
 	Value   *String `parser:"             ( @@"`
-	Origin  bool    `parser:"             | @'origin' ) )"`
+	Origin  bool    `parser:"             | @'origin':Ident ) )"`
 }
 
 // TableKeyword is the header-line name that lists the origins of a table case.
