@@ -97,6 +97,7 @@ func syntaxError(err error, tokens []lexer.Token, g *grammar) *Error {
 	var open []block
 	var last lexer.Token // last significant token, to find what opened a brace
 	var stmt string      // keyword that started the current statement
+	sinceOpen := 0       // significant tokens since the last "{"
 	for _, t := range tokens {
 		if t.Type == tokWhitespace || t.Type == tokComment {
 			continue
@@ -105,10 +106,11 @@ func syntaxError(err error, tokens []lexer.Token, g *grammar) *Error {
 			found = t
 			break
 		}
+		sinceOpen++
 		switch {
 		case t.Type == tokPunct && t.Value == "{":
 			open = append(open, block{stmt, Position(t.Pos)})
-			stmt = ""
+			stmt, sinceOpen = "", 0
 		case t.Type == tokPunct && t.Value == "}":
 			if len(open) > 0 {
 				open = open[:len(open)-1]
@@ -134,6 +136,10 @@ func syntaxError(err error, tokens []lexer.Token, g *grammar) *Error {
 	case last.Type == tokIdent && slices.Contains(g.flags, last.Value) &&
 		inner != "file" && (found.Type != tokIdent || Nearest(found.Value, g.blocks[inner]) == ""):
 		e.Msg = fmt.Sprintf("expected clause or \"}\", found %s; %s takes no value", what, last.Value)
+	case g == fixtureGrammar && inner == "case" && sinceOpen == 2 && last.Type == tokString && found.Type == tokString:
+		// After a case's request line, which is no list: a header line
+		// starts with the header's name.
+		e.Msg = fmt.Sprintf("expected %s or \"}\", found %s", g.nouns[inner], what)
 	case (found.Type == tokString || found.Type == tokIdent && !g.isKeyword(found.Value)) &&
 		last.Type == tokString && (expect == `"}"` || expect == ""):
 		e.Msg = fmt.Sprintf("expected \",\" between list values, found %s", what)
