@@ -59,3 +59,48 @@ func TestExpansionLimit(t *testing.T) {
 	}
 	t.Log(list[0])
 }
+
+// TestDuplicatesThroughSets checks the duplicates a rule reports for the
+// lint (R301): a value repeated in the rule's own list, in a set it names,
+// or across the two, each with its literal, and no more than
+// maxDuplicates of them however many the sets hold.
+func TestDuplicatesThroughSets(t *testing.T) {
+	var many strings.Builder
+	for range 2 * maxDuplicates {
+		many.WriteString(`, "https://c.example.com"`)
+	}
+	src := "cors 1\n\norigins twice = \"https://a.example.com\", \"https://a.example.com\"\n" +
+		"origins many = \"https://c.example.com\"" + many.String() + "\n" +
+		"origins more = \"https://c.example.com\"" + many.String() + "\n\n" +
+		"policy p {\n" +
+		"    allow twice, \"https://b.example.com\", \"https://b.example.com\", \"https://a.example.com\"\n" +
+		"    allow many, more\n" +
+		"    allow twice\n" +
+		"}\n"
+	prog, err := CompileSource("dups.cors", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := prog.Policy("p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	literals := func(r *Rule) []string {
+		var out []string
+		for _, d := range r.Duplicates {
+			out = append(out, fmt.Sprintf("%d:%d %s", d.Pos.Line, d.Pos.Column, d.Value))
+		}
+		return out
+	}
+	// The duplicate inside twice, then the rule's own two.
+	if got, want := strings.Join(literals(tab.Rules[0]), "; "),
+		"3:42 https://a.example.com; 8:43 https://b.example.com; 8:68 https://a.example.com"; got != want {
+		t.Errorf("first rule's duplicates = %q, want %q", got, want)
+	}
+	if got := len(tab.Rules[1].Duplicates); got != maxDuplicates {
+		t.Errorf("the rule over many and more has %d duplicates, want the bound, %d", got, maxDuplicates)
+	}
+	if got := literals(tab.Rules[2]); len(got) != 1 || got[0] != "3:42 https://a.example.com" {
+		t.Errorf("a set alone reports %q, want its one duplicate", got)
+	}
+}

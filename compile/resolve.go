@@ -268,13 +268,7 @@ func (c *compiler) expand(s *scope, values []*lang.Value, kind string) (out, dup
 				out[i] = it
 			}
 		}
-		for _, it := range setDups {
-			if len(dups) < maxDuplicates {
-				it.via = v
-				dups = append(dups, it)
-			}
-		}
-		return c.counted(values, out, dups)
+		return c.counted(values, out, withSetDuplicates(nil, setDups))
 	}
 	// A value is a keyword or a literal's text, told apart.
 	type valueKey struct {
@@ -291,12 +285,7 @@ func (c *compiler) expand(s *scope, values []*lang.Value, kind string) (out, dup
 			var setDups []item
 			sets[i], setDups = c.deref(s, v.Ref, kind)
 			size += len(sets[i])
-			for _, it := range setDups {
-				if len(dups) < maxDuplicates {
-					it.via = v
-					dups = append(dups, it)
-				}
-			}
+			dups = withSetDuplicates(dups, setDups)
 		}
 	}
 	seen := make(map[valueKey]bool, size)
@@ -327,6 +316,13 @@ func (c *compiler) expand(s *scope, values []*lang.Value, kind string) (out, dup
 		}
 	}
 	return c.counted(values, out, dups)
+}
+
+// withSetDuplicates appends to dups, up to maxDuplicates, the duplicates
+// found within a set. Only their literals are read (a rule's list of
+// duplicate origins), so which value reached the set is not recorded.
+func withSetDuplicates(dups, setDups []item) []item {
+	return append(dups, setDups[:min(len(setDups), max(0, maxDuplicates-len(dups)))]...)
 }
 
 // counted counts the values a list expanded to against MaxExpandedValues,

@@ -58,8 +58,9 @@ policy p {
 `
 
 // TestEqualAgreesWithCmp holds equalFiles to go-cmp with the positions
-// ignored, over the policies of the repository and mutations of them that still parse: every pair of a
-// file and a variant, a file and itself formatted, and neighbours.
+// ignored, over the policies of the repository and mutations of them that
+// still parse: every pair of a file and a variant, a file and itself
+// formatted, and neighbours.
 func TestEqualAgreesWithCmp(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	var policies []*File

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
 
@@ -96,7 +95,7 @@ func lineColumn(t lexer.Token) string { return fmt.Sprintf("%d:%d", t.Pos.Line, 
 // tokenText is a token's text as the sequences compare it.
 func tokenText(t lexer.Token) string {
 	if t.Type == tokComment {
-		return strings.TrimRight(t.Value, " \t\r")
+		return commentText(t)
 	}
 	return t.Value
 }

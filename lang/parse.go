@@ -263,10 +263,13 @@ func comments(tokens []lexer.Token) []*Comment {
 		if t.Type == tokComment {
 			out = append(out, &Comment{
 				Span: Span{Pos: Position(t.Pos), EndPos: endOf(t)},
-				// Trailing blanks carry nothing and the printer drops them.
-				Text: strings.TrimRight(t.Value, " \t\r"),
+				Text: commentText(t),
 			})
 		}
 	}
 	return out
 }
+
+// commentText is a comment token's text as the tree and Format's proof
+// hold it: trailing blanks carry nothing, and the printer drops them.
+func commentText(t lexer.Token) string { return strings.TrimRight(t.Value, " \t\r") }
