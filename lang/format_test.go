@@ -2,6 +2,7 @@ package lang
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -211,4 +212,25 @@ func relayout(rng *rand.Rand, src []byte) []byte {
 		out = append(out, c)
 	}
 	return out
+}
+
+// TestFormatPastTheLimits formats a file whose longest line is within
+// MaxLineLength until the canonical indentation carries it past: refused,
+// as the output could not be read back, but in words that blame the size,
+// not the printer. (A whole file carried past MaxFileSize takes the same
+// path.)
+func TestFormatPastTheLimits(t *testing.T) {
+	line := `allow "https://` + strings.Repeat("a", MaxLineLength-len(`allow "https://.example.com"`)) + `.example.com"`
+	src := "cors 1\n\npolicy p {\n" + line + "\n}\n"
+	if _, err := Parse("long.cors", []byte(src)); err != nil {
+		t.Fatalf("the input must be within the limits: %v", err)
+	}
+	out, err := Format("long.cors", []byte(src))
+	if err == nil || out != nil {
+		t.Fatalf("Format of a line of %d bytes that prints as more than %d: no error", len(line), MaxLineLength)
+	}
+	if msg := err.Error(); strings.Contains(msg, "internal error") || !strings.Contains(msg, "would be too large to read back") ||
+		!strings.Contains(msg, fmt.Sprintf("the limit is %d", MaxLineLength)) {
+		t.Errorf("error = %q, want the size blamed", msg)
+	}
 }
