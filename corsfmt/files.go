@@ -78,8 +78,9 @@ var (
 // eachFile calls visit for every path given, walking directories for files
 // with one of exts, and report for every path that cannot be read. A file
 // named in paths is visited with walked nil, and followed if it is a
-// symbolic link: whoever named it chose it; a file found by a walk is
-// visited with its information as the walk saw it.
+// symbolic link: whoever named it chose it; so is a directory named
+// through a link, whose files keep the link's name in their paths. A file
+// found by a walk is visited with its information as the walk saw it.
 func eachFile(paths, exts []string, visit func(path string, walked fs.FileInfo), report func(error), notes io.Writer) {
 	for _, path := range paths {
 		info, err := os.Stat(path)
@@ -87,6 +88,11 @@ func eachFile(paths, exts []string, visit func(path string, walked fs.FileInfo),
 		case err != nil:
 			report(err)
 		case info.IsDir():
+			if link, err := os.Lstat(path); err == nil && link.Mode()&fs.ModeSymlink != 0 {
+				// filepath.WalkDir does not follow a root that is a link;
+				// a trailing separator makes the system resolve it.
+				path += string(filepath.Separator)
+			}
 			walkFiles(path, exts, visit, report, notes)
 		default:
 			visit(path, nil)

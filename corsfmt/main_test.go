@@ -408,6 +408,44 @@ func TestWriteThroughSymlink(t *testing.T) {
 	}
 }
 
+// TestLinkedDirectoryIsWalked checks that a symbolic link to a directory,
+// named on the command line, is followed like a link to a file: each verb
+// that walks directories processes the files it holds, under the link's
+// name, instead of reporting nothing and passing.
+func TestLinkedDirectoryIsWalked(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"real/p.cors":     messy,
+		"real/bad.cors":   "cors 1\n\npolicy api {\n    allow any {\n        credentials\n    }\n}\n",
+		"real/p.fixtures": "fixtures 1\n\npolicy p\n\ncase \"listed\" {\n    GET \"/\"\n    Origin \"https://a.example\"\n\n    expect allowed\n}\n",
+	})
+	if err := os.Symlink("real", filepath.Join(dir, "linked")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	code, stdout, _ := runIn(dir, []string{"-l", "$DIR/linked"}, "")
+	if want := "$DIR/linked/p.cors\n"; !strings.Contains(stdout, want) {
+		t.Errorf("-l linked: exit status %d, stdout %q; want it to list %q", code, stdout, want)
+	}
+	code, stdout, _ = runIn(dir, []string{"lint", "$DIR/linked"}, "")
+	if want := "$DIR/linked/bad.cors:"; code != 1 || !strings.Contains(stdout, want) {
+		t.Errorf("lint linked: exit status %d, stdout %q; want 1 and a finding in %q", code, stdout, want)
+	}
+	code, stdout, stderr := runIn(dir, []string{"test", "$DIR/linked"}, "")
+	if !strings.Contains(stdout+stderr, "1 passed") {
+		t.Errorf("test linked: exit status %d, output %q; want the one case run", code, stdout+stderr)
+	}
+	code, _, stderr = runIn(dir, []string{"-w", "$DIR/linked"}, "")
+	if code != 0 {
+		t.Fatalf("-w linked: exit status %d; stderr:\n%s", code, stderr)
+	}
+	if got := readFile(t, filepath.Join(dir, "real", "p.cors")); got != tidy {
+		t.Errorf("-w linked: real/p.cors = %q, want %q", got, tidy)
+	}
+	if info, err := os.Lstat(filepath.Join(dir, "linked")); err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("linked is no longer a symbolic link: %v, %v", info, err)
+	}
+}
+
 // TestStdinTooLarge checks that standard input past lang.MaxFileSize is
 // refused without being formatted.
 func TestStdinTooLarge(t *testing.T) {
