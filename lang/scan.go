@@ -131,7 +131,11 @@ func (s *scanner) next() {
 	case c == ' ' || c == '\t' || c == '\r' || c == '\n':
 		for s.offset < len(s.src) {
 			switch s.src[s.offset] {
-			case ' ', '\t', '\r':
+			case ' ', '\t':
+				s.offset++
+				s.col++
+			case '\r':
+				s.checkText(s.offset, s.offset+1) // reports a CR without LF, read as a blank
 				s.offset++
 				s.col++
 			case '\n':
@@ -285,9 +289,10 @@ func (s *scanner) bareOrigin() bool {
 	return true
 }
 
-// checkText reports the first NUL byte, invalid UTF-8 sequence or byte
-// order mark in src[from:to], which holds no newline, and says whether
-// there was none. It does not move.
+// checkText reports the first NUL byte, invalid UTF-8 sequence, byte
+// order mark, carriage return without a line feed or bidirectional control
+// in src[from:to], which holds no newline, and says whether there was
+// none. It does not move.
 func (s *scanner) checkText(from, to int) bool {
 	for i := from; i < to; {
 		r, size := utf8.DecodeRuneInString(s.src[i:])
@@ -299,6 +304,15 @@ func (s *scanner) checkText(from, to int) bool {
 			s.errs.Add(pos, pos, CodeBadEncoding, "invalid UTF-8 byte %#02x; .cors files are UTF-8", s.src[i])
 		case r == '\uFEFF':
 			s.errorf(s.posAt(i), size, CodeBadCharacter, "byte order mark in source; .cors files are UTF-8 without one")
+		case r == '\r' && !strings.HasPrefix(s.src[i:], "\r\n"):
+			// Lines end with LF or CRLF, but editors and terminals start a
+			// line at a lone CR too: what follows it would be shown as a
+			// line of its own while it is read as part of this one.
+			s.errorf(s.posAt(i), size, CodeBadCharacter, "carriage return (U+000D) without a line feed; lines end with LF or CRLF")
+		case isBidiControl(r):
+			// Shown reordered, the text around it would read otherwise
+			// than it is parsed (Trojan Source, CVE-2021-42574).
+			s.errorf(s.posAt(i), size, CodeBadCharacter, "bidirectional control character %U; it can make the text shown differ from the text read", r)
 		default:
 			i += size
 			continue
@@ -306,6 +320,13 @@ func (s *scanner) checkText(from, to int) bool {
 		return false
 	}
 	return true
+}
+
+// isBidiControl reports whether r is one of the Unicode controls that
+// embed, override or isolate a direction of text (UAX #9): the ones that
+// reorder what is shown, so a comment or string could hide code.
+func isBidiControl(r rune) bool {
+	return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069'
 }
 
 // badCharacter reports a character that starts no token and skips it; a
