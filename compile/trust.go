@@ -28,7 +28,7 @@ const (
 
 // trust makes the trust checks over every rule of every policy, and reports
 // the silences that have no reason. A finding is silenced by a silence of
-// its code, with a reason, on the line before its rule.
+// its code, with a reason, above its rule (lang.Silence).
 func (c *compiler) trust(f *lang.File, res *Resolution) {
 	silences := f.Silences()
 	for _, s := range silences {
@@ -39,7 +39,7 @@ func (c *compiler) trust(f *lang.File, res *Resolution) {
 	}
 	report := func(r *Rule, n lang.Node, code, fix, format string, args ...any) {
 		for _, s := range silences {
-			if s.Code == code && s.Reason != "" && s.Line() == r.Pos.Line && s.Comment.Pos.Filename == r.Pos.Filename {
+			if s.Code == code && s.Reason != "" && s.Covers(r.Pos) {
 				if !slices.Contains(res.Silenced, s) {
 					res.Silenced = append(res.Silenced, s)
 				}

@@ -22,6 +22,13 @@ type File struct {
 type Comment struct {
 	Span
 	Text string
+
+	// Above is where the token the comment stands above starts: the
+	// first token after it, when the comment is on a line of its own;
+	// the zero Position when it ends a line that holds code, or nothing
+	// follows it. The formatter moves lines but keeps what stands above
+	// what, so this, not a line number, is what a comment is about.
+	Above Position
 }
 
 // Version is the line "cors 1" that opens every file.

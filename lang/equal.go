@@ -2,7 +2,7 @@ package lang
 
 // equalFiles reports whether two trees hold the same policy and the same
 // comments, positions aside: what go-cmp reports with
-// cmpopts.IgnoreTypes(Span{}), nil and empty lists told apart as go-cmp
+// cmpopts.IgnoreTypes(Span{}, Position{}), nil and empty lists told apart as go-cmp
 // tells them, but written out node by node, for Diff. TestEqual holds the
 // two to the same answers, and requires Equal to notice a change to any
 // field of any node.

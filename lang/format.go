@@ -63,7 +63,40 @@ func tokensDiffer(src, out []lexer.Token) string {
 	if diff := sequencesDiffer(src, out, func(t lexer.Token) bool { return t.Type != tokWhitespace && t.Type != tokComment }); diff != "" {
 		return diff
 	}
-	return sequencesDiffer(src, out, func(t lexer.Token) bool { return t.Type == tokComment })
+	if diff := sequencesDiffer(src, out, func(t lexer.Token) bool { return t.Type == tokComment }); diff != "" {
+		return diff
+	}
+	return silencesMoved(src, out)
+}
+
+// silencesMoved says where a silence would stand above another token in
+// out than in src, or returns "": a silence is about the statement below it
+// (Silence.Covers), so moving one would change which findings a policy
+// passes with, although the tree is the same.
+func silencesMoved(src, out []lexer.Token) string {
+	a, b := silencePlaces(src), silencePlaces(out)
+	for i := range min(len(a), len(b)) {
+		if a[i].above != b[i].above {
+			return fmt.Sprintf("the silence at %s would stand above another statement at %s of the output",
+				lineColumn(src[a[i].at]), lineColumn(out[b[i].at]))
+		}
+	}
+	return "" // the comparison of comments has found the same silences
+}
+
+// A silencePlace is a silence's comment token, at, and the ordinal among
+// the tokens the parser reads of the one it stands above, or -1 (see
+// Comment.Above).
+type silencePlace struct{ at, above int }
+
+func silencePlaces(tokens []lexer.Token) []silencePlace {
+	var out []silencePlace
+	eachComment(tokens, func(at, _, ordinal int) {
+		if silenceRx.MatchString(commentText(tokens[at])) {
+			out = append(out, silencePlace{at, ordinal})
+		}
+	})
+	return out
 }
 
 // sequencesDiffer compares the tokens of src and out that keep selects, by
@@ -124,4 +157,4 @@ func report(a, b any) string {
 	return "(the trees differ)"
 }
 
-var ignorePositions = cmpopts.IgnoreTypes(Span{})
+var ignorePositions = cmpopts.IgnoreTypes(Span{}, Position{})

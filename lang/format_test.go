@@ -102,6 +102,63 @@ policy api {
 	}
 }
 
+// TestFormatKeepsSilencesInPlace checks that the proof holds a silence
+// above the statement it was above, though moving one changes neither the
+// tokens nor the comments: it would change which findings the policy
+// passes with. The right printer keeps a silence at the end of a line of
+// code there, where it silences nothing, even with the blank line below it
+// gone.
+func TestFormatKeepsSilencesInPlace(t *testing.T) {
+	const src = `cors 1
+
+policy api {
+    # corsfmt:ignore S103 the preview frame is sandboxed
+    allow null {
+        credentials
+    }
+
+    deny "https://evil.example.com"
+}
+`
+	moved := func(old, new string) func(io.Writer, *File) error {
+		return func(w io.Writer, f *File) error {
+			var buf bytes.Buffer
+			if err := Fprint(&buf, f); err != nil {
+				return err
+			}
+			if !bytes.Contains(buf.Bytes(), []byte(old)) {
+				t.Fatalf("the printed file holds no %q", old)
+			}
+			_, err := w.Write(bytes.Replace(buf.Bytes(), []byte(old), []byte(new), 1))
+			return err
+		}
+	}
+	const silence = "    # corsfmt:ignore S103 the preview frame is sandboxed\n"
+	const rule = "    allow null {\n        credentials\n    }\n"
+	for name, print := range map[string]func(io.Writer, *File) error{
+		"above the next rule":        moved(silence+rule, rule+silence),
+		"to the end of a line above": moved("{\n"+silence, "{ "+strings.TrimSpace(silence)+"\n"),
+	} {
+		out, err := format("api.cors", []byte(src), parsePolicy, print)
+		if err == nil || !strings.Contains(err.Error(), "the silence at 4:5 would stand above another statement") {
+			t.Errorf("%s: format = %q, %v; want the moved silence refused", name, out, err)
+		}
+	}
+
+	trailing := "cors 1\n\npolicy api { # corsfmt:ignore S103 at the end of a line\n\n    allow null {\n        credentials\n    }\n}\n"
+	out, err := Format("api.cors", []byte(trailing))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Parse("api.cors", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := f.Silences(); len(s) != 1 || s[0].OwnLine() {
+		t.Errorf("formatted:\n%s\nthe silence at the end of a line of code now stands above a statement", out)
+	}
+}
+
 // TestFormatFixturesRefusesAChangedFile is the same proof for fixtures.
 func TestFormatFixturesRefusesAChangedFile(t *testing.T) {
 	const src = `fixtures 1

@@ -68,7 +68,7 @@ func checkSpans(t *testing.T, f *File, src []byte) {
 				t.Errorf("%s: %s span %q has blanks at an edge or is empty", span.Pos, v.Type().Name(), text)
 			}
 			for i := range v.NumField() {
-				if v.Type().Field(i).Name != "Span" {
+				if f := v.Type().Field(i); f.Name != "Span" && f.Type != reflect.TypeFor[Position]() {
 					walk(v.Field(i), span)
 				}
 			}
@@ -97,6 +97,13 @@ func dump(buf *bytes.Buffer, v reflect.Value, depth int) {
 			switch f.Kind() {
 			case reflect.String:
 				fmt.Fprintf(buf, "%s  %s: %q\n", indent, name, f.String())
+			case reflect.Struct:
+				if p, ok := f.Interface().(Position); ok {
+					fmt.Fprintf(buf, "%s  %s: %d:%d\n", indent, name, p.Line, p.Column)
+					continue
+				}
+				fmt.Fprintf(buf, "%s  %s: ", indent, name)
+				dump(buf, f, depth+1)
 			case reflect.Slice:
 				fmt.Fprintf(buf, "%s  %s:\n", indent, name)
 				for j := range f.Len() {

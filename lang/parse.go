@@ -256,18 +256,51 @@ func endOf(t lexer.Token) Position {
 	return end
 }
 
-// comments returns the comments among the tokens, in source order.
+// comments returns the comments among the tokens, in source order, each
+// with the token it stands above (Comment.Above).
 func comments(tokens []lexer.Token) []*Comment {
 	var out []*Comment
-	for _, t := range tokens {
-		if t.Type == tokComment {
-			out = append(out, &Comment{
-				Span: Span{Pos: Position(t.Pos), EndPos: endOf(t)},
-				Text: commentText(t),
-			})
+	eachComment(tokens, func(at, above, _ int) {
+		t := tokens[at]
+		c := &Comment{Span: Span{Pos: Position(t.Pos), EndPos: endOf(t)}, Text: commentText(t)}
+		if above >= 0 {
+			c.Above = Position(tokens[above].Pos)
+		}
+		out = append(out, c)
+	})
+	return out
+}
+
+// eachComment calls f for each comment token, in order, with its index
+// in tokens, the index of the token it stands above, and that token's
+// ordinal among the tokens the parser reads; both -1 for a comment at the
+// end of a line of code, or followed by none. A comment stands above the
+// first token after it when it is on a line of its own.
+func eachComment(tokens []lexer.Token, f func(at, above, ordinal int)) {
+	var waiting []int // comments on lines of their own, waiting for a token
+	codeLine, read := 0, 0
+	for i, t := range tokens {
+		switch {
+		case t.Type == tokWhitespace:
+		case t.Type == tokComment:
+			if t.Pos.Line == codeLine {
+				f(i, -1, -1) // at the end of a line of code: above nothing
+				continue
+			}
+			waiting = append(waiting, i)
+		case t.EOF():
+			for _, c := range waiting {
+				f(c, -1, -1)
+			}
+			return
+		default:
+			codeLine = t.Pos.Line
+			for _, c := range waiting {
+				f(c, i, read)
+			}
+			waiting, read = waiting[:0], read+1
 		}
 	}
-	return out
 }
 
 // commentText is a comment token's text as the tree and Format's proof

@@ -216,9 +216,10 @@ func removeComment(d *document, a *analysis, f lint.Finding) (string, []edit) {
 const silenceReason = "REASON: say why this finding does not apply"
 
 // silence inserts "# corsfmt:ignore CODE" with a reason to fill in, on the
-// line before the rule a lint finding is about. Compile errors, syntax
-// errors and the silences' own findings cannot be silenced, and a rule has
-// room for one silence: the line right before it.
+// line before the rule a lint finding is about, below any silences there.
+// Compile errors, syntax errors and the silences' own findings cannot be
+// silenced, and neither can a rule that does not start its line: a
+// silence stands above the first token of a line.
 func silence(d *document, a *analysis, f lint.Finding) (string, []edit) {
 	if f.Code == "" || strings.ContainsAny(f.Code[:1], "CLX") || a.file == nil {
 		return "", nil
@@ -226,11 +227,6 @@ func silence(d *document, a *analysis, f lint.Finding) (string, []edit) {
 	r, _ := innermost[*lang.Rule](pathAt(a.file, f.Pos.Offset))
 	if r == nil {
 		return "", nil
-	}
-	for _, c := range a.file.Comments {
-		if c.Pos.Line == r.Pos.Line-1 && strings.Contains(c.Text, "corsfmt:ignore") {
-			return "", nil
-		}
 	}
 	lineStart := d.lines[d.position(protocol.UTF8, r.Pos.Offset).Line]
 	indent := d.text[lineStart:r.Pos.Offset]
