@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 
@@ -195,11 +196,17 @@ func FromContext(ctx context.Context) *Decision {
 // segments, repeated slashes and escaped slashes, so the middleware does not
 // guess which of them a router resolves: it judges the path as sent, and
 // Evaluate denies a path that routers could read as another (see
-// pathset.Problem). An escaped slash is kept escaped, so that Evaluate sees it.
+// pathset.Problem). An escaped slash is kept escaped, so that Evaluate sees
+// it; but only from a RawPath that still encodes Path: a layer in front that
+// rewrote Path (stripping a prefix, say) leaves a stale RawPath, which
+// URL.EscapedPath, and so ServeMux, ignore, and judging it would judge
+// another path than the one served.
 func requestPath(r *http.Request) string {
 	p := r.URL.Path
 	if raw := r.URL.RawPath; raw != "" && strings.Count(raw, "/") != strings.Count(p, "/") {
-		return raw // it holds %2F: decoding it would split a segment in two
+		if decoded, err := url.PathUnescape(raw); err == nil && decoded == p {
+			return raw // it holds %2F: decoding it would split a segment in two
+		}
 	}
 	if p == "" {
 		return "/"

@@ -6,8 +6,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/corspolicy/cors/compile"
 )
 
 // TestRoutedPath sends request targets as routers see them (escaped
@@ -92,5 +95,65 @@ func TestRoutedPath(t *testing.T) {
 				t.Errorf("served %q", where)
 			}
 		})
+	}
+}
+
+// TestStaleRawPath checks the path judged behind a layer that rewrites
+// r.URL.Path and leaves r.URL.RawPath, as stripping a prefix usually does:
+// RawPath then encodes another path, which Go's URL.EscapedPath, and so
+// ServeMux, ignore. Judging it instead let a deny rule be bypassed: with
+// an escape Go would not write (%75 for u), /v1/api/admin/%75sers was
+// judged as itself, allowed, and served by the handler of /api/admin/.
+func TestStaleRawPath(t *testing.T) {
+	p, err := compile.CompileSource("api.cors", []byte(`cors 1
+
+policy api {
+    allow "https://app.example.com" {
+        methods "GET", "DELETE"
+        credentials
+    }
+
+    deny "https://app.example.com" {
+        paths "/api/admin/**"
+    }
+}
+`), compile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := p.Policy("api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var served string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { served = r.URL.Path })
+	inner := NewMiddleware(tab).Wrap(mux)
+	strip := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.URL.Path = strings.TrimPrefix(r.URL.Path, "/v1")
+		inner.ServeHTTP(w, r)
+	})
+	for _, target := range []string{"/v1/api/admin/users", "/v1/api/admin/%75sers", "/v1/api/admin/%2575sers"} {
+		served = ""
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("OPTIONS", target, nil)
+		req.Header.Set("Origin", "https://app.example.com")
+		req.Header.Set("Access-Control-Request-Method", "DELETE")
+		strip.ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden {
+			t.Errorf("preflight for %s: status %d, want 403: the deny rule covers it", target, rec.Code)
+		}
+		rec = httptest.NewRecorder()
+		req = httptest.NewRequest("DELETE", target, nil)
+		req.Header.Set("Origin", "https://app.example.com")
+		strip.ServeHTTP(rec, req)
+		if a := rec.Header().Get("Access-Control-Allow-Origin"); a != "" && strings.HasPrefix(served, "/api/admin/") {
+			t.Errorf("DELETE %s: served %q, which the deny rule covers, with Access-Control-Allow-Origin %q", target, served, a)
+		}
+	}
+	// A RawPath that still encodes Path is kept: its %2F is one segment.
+	u := &url.URL{Path: "/api/a/b", RawPath: "/api/a%2Fb"}
+	if got := requestPath(&http.Request{URL: u}); got != "/api/a%2Fb" {
+		t.Errorf("requestPath = %q, want the escaped slash kept", got)
 	}
 }
