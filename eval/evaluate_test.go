@@ -312,6 +312,8 @@ func TestPathProblem(t *testing.T) {
 		{"/api/x%2Fy", true},
 		{"/api/x%5cy", true},
 		{"/api/x%5Cy", true},
+		{"/api/x\x00y", true}, // %00 as sent, decoded; nginx answers 400
+		{"/api/\x00", true},
 		{"*", true},
 		{"api/items", true},
 		{"", true},

@@ -184,11 +184,11 @@ func (p *Partition) Locate(path string) int {
 func Unjudged(path string) bool { return Problem(path) != "" }
 
 // Problem says why a CORS engine cannot judge a request path, or returns
-// "": a
-// path that does not start with "/", a dot segment ("." or "..", which
-// escapes such as %2e%2e decode to), a backslash (which %5C decodes to), or
-// an escaped slash (%2F, which eval.RequestOf keeps escaped). Routers disagree on
-// each of these, some resolving dot segments or decoding an escaped slash
+// "": a path that does not start with "/", a dot segment ("." or "..",
+// which escapes such as %2e%2e decode to), a backslash (which %5C decodes
+// to), an escaped slash (%2F, which eval.RequestOf keeps escaped), or a
+// NUL byte (%00), which servers refuse or cut paths at. Routers disagree on
+// each of the others, some resolving dot segments or decoding an escaped slash
 // before they route and others not, so a rule matched against the path as
 // sent could be judging another resource than the one served; browsers
 // never send any of them but %2F and %5C, which they leave as written. It
@@ -209,8 +209,8 @@ func Problem(p string) string {
 }
 
 // pathByte marks the bytes Problem looks twice at: '%', a backslash,
-// and '.', which may start a dot segment.
-var pathByte = [256]bool{'%': true, '\\': true, '.': true}
+// '.', which may start a dot segment, and NUL.
+var pathByte = [256]bool{'%': true, '\\': true, '.': true, 0: true}
 
 // pathSegmentProblem is Problem for a path that holds one of the bytes
 // at stake: it reads it segment by segment.
@@ -225,6 +225,10 @@ func pathSegmentProblem(p string) string {
 			continue
 		}
 		switch c := p[i]; {
+		case c == 0:
+			// %00, decoded: nginx refuses it (400), and a handler that
+			// passes the path to C or a file system may cut it there.
+			return "the path holds a NUL byte"
 		case c == '\\':
 			return "the path holds a backslash"
 		case c == '%' && i+2 < len(p) && (p[i+1] == '2' && (p[i+2] == 'f' || p[i+2] == 'F') ||

@@ -26,6 +26,8 @@ func TestProblemByBruteForce(t *testing.T) {
 				continue
 			}
 			switch c := p[i]; {
+			case c == 0:
+				return "the path holds a NUL byte"
 			case c == '\\':
 				return "the path holds a backslash"
 			case c == '%' && i+2 < len(p) && (p[i+1] == '2' && (p[i+2] == 'f' || p[i+2] == 'F') ||
@@ -36,7 +38,7 @@ func TestProblemByBruteForce(t *testing.T) {
 		return ""
 	}
 	paths := []string{"", "/", "x", "/items/42", "/a/./b", "/a/../b", "/.", "/..", "/a/.", "/a/..b", "/a%2fb", "/a%2Fb",
-		"/a%5cb", "/a%5Cb", "/a%2", "/a\\b", "/abcdefgh.", "/abcdefghijklmnop/..", "/abcdefg%2F", "/\x2e\x2e"}
+		"/a%5cb", "/a%5Cb", "/a%2", "/a\\b", "/abcdefgh.", "/abcdefghijklmnop/..", "/abcdefg%2F", "/\x2e\x2e", "/a\x00", "/\x00/.."}
 	rng := rand.New(rand.NewPCG(9, 10))
 	const alphabet = "/ab.%2fF5cC\\-\x00\xff"
 	for range 100000 {
