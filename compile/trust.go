@@ -211,9 +211,10 @@ func (p Pattern) CoversPublicSuffix() bool {
 	return suffix == p.Host
 }
 
-// IsLocal reports whether p names this machine or a private network:
-// localhost and its subdomains, loopback, private, link-local and
-// unspecified addresses.
+// IsLocal reports whether p names this machine or a network no one
+// reaches across the internet: localhost and its subdomains, loopback,
+// private, link-local and unspecified addresses, and the ranges of
+// localRanges.
 func (p Pattern) IsLocal() bool {
 	if p.Host == "localhost" || strings.HasSuffix(p.Host, ".localhost") {
 		return true
@@ -222,7 +223,30 @@ func (p Pattern) IsLocal() bool {
 		return false // a name: no IP address starts so
 	}
 	addr, err := netip.ParseAddr(strings.Trim(p.Host, "[]"))
-	return err == nil && (addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsUnspecified())
+	if err != nil {
+		return false
+	}
+	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsUnspecified() {
+		return true
+	}
+	for _, r := range localRanges {
+		if r.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// localRanges are the ranges, beside those net/netip names, that the IANA
+// special-purpose registries (RFC 6890) mark as not reachable across the
+// internet, so that whoever shares the network can serve an origin there:
+// the shared space of carrier-grade NAT (RFC 6598), benchmarking (RFC
+// 2544), "this network" (RFC 1122) and IPv6 site-local (RFC 3879).
+var localRanges = []netip.Prefix{
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("fec0::/10"),
 }
 
 // forbiddenHeaders are the request header names browsers never let a
