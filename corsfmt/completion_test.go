@@ -83,7 +83,7 @@ func TestCompletions(t *testing.T) {
 		{[]string{"eval", "-policy", "x", ""}, 3, []string{":files .cors"}},
 		{[]string{"-"}, 0, []string{"-d", "-l", "-version", "-w"}},
 		{[]string{"-w", ""}, 1, []string{":files .cors .fixtures"}},
-		{[]string{"help", "S10"}, 1, []string{"S101", "S102", "S103", "S104", "S105", "S106", "S107"}},
+		{[]string{"help", "S10"}, 1, []string{"S101", "S102", "S103", "S104", "S105", "S106", "S107", "S108"}},
 		{[]string{"help", "l"}, 1, []string{"lint", "lsp"}},
 		{[]string{"help", "lint", ""}, 2, nil},
 		{[]string{"completion", ""}, 1, []string{"bash", "fish", "zsh"}},
@@ -185,6 +185,7 @@ complete -C "corsfmt help S10"
 		"S105\ta local origin outside a development build (warning; with credentials, an error that refuses the policy)",
 		"S106\ta forbidden request header (error; refuses the policy)",
 		"S107\ta forbidden method (error; refuses the policy)",
+		"S108\ta host that passes for another name (warning)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("fish completions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -21,6 +21,7 @@ const (
 	CodeLocal             = compile.CodeLocal             // S105: a local or private origin outside a dev build
 	CodeForbiddenHeader   = compile.CodeForbiddenHeader   // S106, from the compiler
 	CodeForbiddenMethod   = compile.CodeForbiddenMethod   // S107, from the compiler
+	CodeLookalike         = "S108"                        // a host that reads as another name
 	CodeAuthorization     = "U201"                        // headers any does not cover Authorization
 	CodeSafelistedHeader  = "U202"                        // a CORS-safelisted request header listed
 	CodeMethodCase        = "U204"                        // a method in a case browsers do not send
@@ -59,6 +60,10 @@ func (l *linter) origins(r *compile.Rule) {
 		if p.Scheme == "http" && r.Credentials && !p.IsLocal() && r.Dev {
 			l.add(r, compile.Within(n, "http:"), Warning, CodeInsecureCreds, "use https",
 				"%s is granted credentials over plain http: anyone on the network path can send requests as that origin", p)
+		}
+		if label, why := lookalike(p.Host); label != "" {
+			l.add(r, n, Warning, CodeLookalike, "name the host as its owner registered it; if this one is meant, silence the finding and say so",
+				"%s has the label %q, %s: it passes for another name, which anyone can register (browsers show it in its xn-- form)", p, label, why)
 		}
 		if p.IsLocal() && !r.Dev && !r.Credentials {
 			l.add(r, n, Warning, CodeLocal, localFix(r),
