@@ -1,9 +1,12 @@
 package compile
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/corspolicy/cors/lang"
 )
 
 // TestLookup checks, origin by origin, that Lookup refuses what a browser
@@ -223,5 +226,42 @@ func TestLookupWildcardBesideApex(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLookupFullWidthAddress holds a policy that writes an IPv4 address in
+// full-width digits to what a browser makes of it: the address 10.0.0.1,
+// with no names below it, and no wildcard over it (found by attacking the
+// compiler: "*.１０.０.０.１" compiled to a wildcard that echoed
+// https://a.10.0.0.1, and "１２７.１" to an origin no browser sends).
+func TestLookupFullWidthAddress(t *testing.T) {
+	for _, src := range []string{`allow "https://*.１０.０.０.１"`, `allow "https://１２７.１"`} {
+		_, err := CompileSource("ip.cors", []byte("cors 1\n\npolicy p {\n    "+src+"\n}\n"), Options{})
+		var list lang.ErrorList
+		if !errors.As(err, &list) || len(list) != 1 || list[0].Code != "C005" {
+			t.Errorf("%s: got %v, want one C005", src, err)
+		}
+	}
+	prog, err := CompileSource("ip.cors", []byte("cors 1\n\npolicy p {\n    allow \"https://１０.０.０.１\"\n}\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := prog.Policy("p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for origin, want := range map[string]int{
+		"https://10.0.0.1":   1,
+		"https://a.10.0.0.1": 0,
+		"https://1.10.0.0.1": 0,
+	} {
+		if c, ok := tab.Lookup(origin); ok && len(c.Allow) != want {
+			t.Errorf("Lookup(%q) finds %d allow rules, want %d", origin, len(c.Allow), want)
+		} else if !ok && want > 0 {
+			t.Errorf("Lookup(%q) refuses the address the policy allows", origin)
+		}
+	}
+	if _, ok := tab.Lookup("https://１０.０.０.１"); ok {
+		t.Error("Lookup accepts an Origin in full-width digits, which no browser sends")
 	}
 }

@@ -185,31 +185,46 @@ func ParsePattern(text string) (Pattern, *patternError) {
 	if strings.HasSuffix(host, ".") {
 		return fail(base+len(host)-1, "remove the trailing dot: browsers send the host without it")
 	}
-	if last := host[strings.LastIndexByte(host, '.')+1:]; last != "" && last[0] >= '0' && last[0] <= '9' {
+	// The URL Standard maps a name to ASCII before it asks whether it is
+	// an IPv4 address, so "１０.０.０.１" is 10.0.0.1 to a browser: the
+	// address is judged on the mapped name, never on the text as written.
+	ascii, err := host, error(nil)
+	if !plainHost(host) {
+		ascii, err = idnaProfile.ToASCII(host)
+	}
+	if err != nil && !endsInDigitLabel(host) {
+		return fail(base, "invalid host name %q: %v", host, idnaReason(err))
+	}
+	if err != nil || endsInDigitLabel(ascii) {
 		// No top-level domain starts with a digit: this is an IPv4 address.
 		if p.Wildcard {
 			return fail(base-2, "a wildcard cannot stand in an IP address")
 		}
-		addr, err := netip.ParseAddr(host)
-		if err != nil || !addr.Is4() || addr.String() != host {
-			return fail(base, "%s is not an IPv4 address in the dotted form browsers send", host)
+		addr, perr := netip.ParseAddr(ascii)
+		if err != nil || perr != nil || !addr.Is4() || addr.String() != ascii {
+			shown := host
+			if err == nil && ascii != host {
+				shown = fmt.Sprintf("%s (%s once mapped to ASCII)", host, ascii)
+			}
+			return fail(base, "%s is not an IPv4 address in the dotted form browsers send", shown)
 		}
-		p.Host = host
+		p.Host = ascii
 		return p, nil
-	}
-	if plainHost(host) {
-		p.Host = host
-		return p, nil
-	}
-	ascii, err := idnaProfile.ToASCII(host)
-	if err != nil {
-		return fail(base, "invalid host name %q: %v", host, idnaReason(err))
 	}
 	if !validHost(ascii) {
 		return fail(base, "invalid host name %q: %s", host, hostProblem(ascii))
 	}
 	p.Host = ascii
 	return p, nil
+}
+
+// endsInDigitLabel reports whether host's last label starts with an ASCII
+// digit, which makes it an IPv4 address or nothing: no top-level domain
+// starts with one, and the URL Standard parses a host that ends in a
+// number as an address.
+func endsInDigitLabel(host string) bool {
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	return last != "" && last[0] >= '0' && last[0] <= '9'
 }
 
 // plainHost reports whether host is a name in the form a browser sends,

@@ -26,6 +26,14 @@ func TestParsePattern(t *testing.T) {
 		{"http://[0:0:0:0:0:0:0:1]", "http://[::1]"},
 		{"http://127.1", "error@7: not an IPv4 address"},
 		{"http://*.0.0.1", "error@7: wildcard cannot stand in an IP"},
+		// Full-width digits and dots are mapped to ASCII by UTS 46 as a
+		// browser maps them: the address is judged after the mapping.
+		{"https://*.１０.０.０.１", "error@8: wildcard cannot stand in an IP"},
+		{"https://*.a.１０", "error@8: wildcard cannot stand in an IP"},
+		{"https://１２７.１", "error@8: not an IPv4 address"},
+		{"https://１０.０.０.１", "https://10.0.0.1"},
+		{"https://10。0。0。1:8443", "https://10.0.0.1:8443"},
+		{"https://a.１０", "error@8: not an IPv4 address"},
 		{"https://*example.com", "error@8: leftmost whole label"},
 		{"https://example.*", "error@16: leftmost whole label"},
 		{"https://*", "error@8: leftmost whole label"},
