@@ -166,6 +166,14 @@ func serialisedIPv6(s string) bool {
 	if err != nil || !addr.Is6() || addr.Zone() != "" || len(s) > 39 {
 		return false
 	}
+	var buf [39]byte
+	return string(appendIPv6(buf[:0], addr)) == s
+}
+
+// appendIPv6 appends addr as the URL Standard serialises an IPv6 address.
+// netip's String differs for an IPv4-mapped address, which it writes with
+// a dotted tail ("::ffff:1.2.3.4") where a browser writes hex.
+func appendIPv6(out []byte, addr netip.Addr) []byte {
 	b := addr.As16()
 	var pieces [8]uint16
 	for i := range pieces {
@@ -186,20 +194,19 @@ func serialisedIPv6(s string) bool {
 		}
 		i = j
 	}
-	var buf [39]byte
-	out := buf[:0]
+	start := len(out)
 	for i := 0; i < 8; i++ {
 		if i == run {
 			out = append(out, "::"...)
 			i += runLen - 1
 			continue
 		}
-		if len(out) > 0 && out[len(out)-1] != ':' {
+		if len(out) > start && out[len(out)-1] != ':' {
 			out = append(out, ':')
 		}
 		out = strconv.AppendUint(out, uint64(pieces[i]), 16)
 	}
-	return string(out) == s
+	return out
 }
 
 // validHost reports whether host is a name as this engine defines one, in

@@ -265,3 +265,24 @@ func TestLookupFullWidthAddress(t *testing.T) {
 		t.Error("Lookup accepts an Origin in full-width digits, which no browser sends")
 	}
 }
+
+// TestLookupIPv4MappedAddress holds a pattern that writes an IPv4-mapped
+// IPv6 address to the Origin a browser sends for it, [::ffff:102:304]
+// (found by attacking the compiler: the pattern was refused, so no policy
+// could allow an origin the request side accepts).
+func TestLookupIPv4MappedAddress(t *testing.T) {
+	prog, err := CompileSource("ip.cors", []byte("cors 1\n\npolicy p {\n    allow \"https://[::ffff:1.2.3.4]\"\n}\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := prog.Policy("p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := tab.Lookup("https://[::ffff:102:304]"); !ok || len(c.Allow) != 1 {
+		t.Errorf("Lookup of the address as browsers send it: valid %v, allowed %v", ok, ok && len(c.Allow) > 0)
+	}
+	if _, ok := tab.Lookup("https://[::ffff:1.2.3.4]"); ok {
+		t.Error("Lookup accepts the dotted form, which no browser sends")
+	}
+}

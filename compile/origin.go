@@ -167,10 +167,10 @@ func ParsePattern(text string) (Pattern, *patternError) {
 	switch {
 	case strings.HasPrefix(host, "["):
 		addr, err := netip.ParseAddr(host[1 : len(host)-1])
-		if err != nil || !addr.Is6() || addr.Zone() != "" || addr.Is4In6() {
+		if err != nil || !addr.Is6() || addr.Zone() != "" {
 			return fail(base+1, "%s is not an IPv6 address a browser would send", host)
 		}
-		p.Host = "[" + addr.String() + "]"
+		p.Host = "[" + string(appendIPv6(nil, addr)) + "]"
 		return p, nil
 	case strings.HasPrefix(host, "*."):
 		p.Wildcard = true

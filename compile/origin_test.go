@@ -2,6 +2,7 @@ package compile
 
 import (
 	"math/rand/v2"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -66,8 +67,11 @@ func TestParsePattern(t *testing.T) {
 		{"https://app .example.com", "error@11: space"},
 		{"http://[::1", "error@7: closing ]"},
 		{"http://[fe80::1%25eth0]", "error@8: not an IPv6 address"},
-		{"http://[::ffff:127.0.0.1]", "error@8: not an IPv6 address"}, // IPv4-mapped: browsers send the IPv4 form
-		{"http://[::ffff:7f00:1]", "error@8: not an IPv6 address"},
+		// IPv4-mapped: browsers keep it an IPv6 address and send it in hex.
+		{"http://[::ffff:127.0.0.1]", "http://[::ffff:7f00:1]"},
+		{"http://[::ffff:7f00:1]", "http://[::ffff:7f00:1]"},
+		{"https://[::FFFF:1.2.3.4]:8443", "https://[::ffff:102:304]:8443"},
+		{"https://[0:0:0:0:0:ffff:0102:0304]", "https://[::ffff:102:304]"},
 	}
 	for _, tt := range tests {
 		p, err := ParsePattern(tt.in)
@@ -110,6 +114,57 @@ func TestPlainHost(t *testing.T) {
 		}
 		if ascii, err := idnaProfile.ToASCII(h); err != nil || ascii != h {
 			t.Errorf("plainHost(%q), but IDNA maps it to %q, %v", h, ascii, err)
+		}
+	}
+}
+
+// TestParsePatternIPv6Serialised holds the compiler to the one form in
+// which a browser sends an IPv6 address, whatever form a pattern writes it
+// in: a pattern normalised to another form would match no request.
+func TestParsePatternIPv6Serialised(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 5000 {
+		var b [16]byte
+		for i := 0; i < 16; i += 2 {
+			if rng.IntN(2) == 0 {
+				b[i], b[i+1] = byte(rng.IntN(2)), byte(rng.IntN(256))
+			}
+		}
+		if rng.IntN(4) == 0 { // IPv4-mapped
+			b = [16]byte{10: 0xff, 11: 0xff, 12: b[12], 13: b[13], 14: b[14], 15: b[15]}
+		}
+		addr := netip.AddrFrom16(b)
+		for _, written := range []string{addr.String(), addr.StringExpanded()} {
+			p, err := ParsePattern("https://[" + written + "]")
+			if err != nil {
+				t.Fatalf("ParsePattern refuses [%s]: %s", written, err.Msg)
+			}
+			if !serialisedIPv6(strings.Trim(p.Host, "[]")) {
+				t.Fatalf("ParsePattern normalises [%s] to %s, which no browser sends", written, p.Host)
+			}
+			if got, _ := netip.ParseAddr(strings.Trim(p.Host, "[]")); got != addr {
+				t.Fatalf("ParsePattern normalises [%s] to another address, %s", written, p.Host)
+			}
+		}
+	}
+}
+
+// TestIsLocalIPv4Mapped: an IPv4-mapped address reaches the IPv4 address
+// it maps, so a mapped loopback or private address is as local as the
+// dotted one and gets the same warning with credentials.
+func TestIsLocalIPv4Mapped(t *testing.T) {
+	for text, want := range map[string]bool{
+		"https://[::ffff:127.0.0.1]": true,
+		"https://[::ffff:10.0.0.1]":  true,
+		"https://[::ffff:0.0.0.0]":   true,
+		"https://[::ffff:8.8.8.8]":   false,
+	} {
+		p, err := ParsePattern(text)
+		if err != nil {
+			t.Fatalf("ParsePattern(%q): %s", text, err.Msg)
+		}
+		if p.IsLocal() != want {
+			t.Errorf("%s (%s): IsLocal %v, want %v", text, p, p.IsLocal(), want)
 		}
 	}
 }

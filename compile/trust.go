@@ -226,6 +226,8 @@ func (p Pattern) IsLocal() bool {
 	if err != nil {
 		return false
 	}
+	// A mapped address reaches the IPv4 address it maps.
+	addr = addr.Unmap()
 	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsUnspecified() {
 		return true
 	}
