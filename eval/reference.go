@@ -402,6 +402,11 @@ func refIsOrigin(s string) bool {
 		return false
 	}
 	host, port := u.Hostname(), u.Port()
+	if port == "" && strings.HasSuffix(u.Host, ":") {
+		// url.Parse takes "http://host:" with an empty port; the URL
+		// Standard drops the colon, so a browser never sends one.
+		return false
+	}
 	if strings.Contains(host, ":") {
 		if refIPv6(host) != host {
 			return false
