@@ -142,10 +142,16 @@ func setHover(t *target) string {
 	if doc := docComment(t.scope.file, t.set); doc != "" {
 		b.WriteString(doc + "\n\n")
 	}
-	fmt.Fprintf(&b, "%d %s:\n", len(vals), plural(len(vals), "value", "values"))
+	// vals stops at maxSetValues: the header counts the set itself.
+	total, exact := t.scope.countValues(t.set)
+	atLeast := ""
+	if !exact {
+		atLeast = "at least "
+	}
+	fmt.Fprintf(&b, "%s%d %s:\n", atLeast, total, plural(total, "value", "values"))
 	for i, v := range vals {
 		if i == 50 {
-			fmt.Fprintf(&b, "- ... and %d more\n", len(vals)-50)
+			fmt.Fprintf(&b, "- ... and %s%d more\n", atLeast, total-50)
 			break
 		}
 		fmt.Fprintf(&b, "- `%s`", v.text)

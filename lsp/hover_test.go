@@ -3,6 +3,7 @@ package lsp
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,4 +107,61 @@ policy api {
 			t.Errorf("hover on the rule at line %d: %q; want it to contain %q", tc.line+1, h, tc.want)
 		}
 	}
+}
+
+// TestSetHoverCountsEveryValue holds the header of a set's hover to the
+// set's true size, though it lists only the first values: a set of 250
+// said "200 values" and "... and 150 more", and one of 150 000 "200
+// values" (found by attacking the server). A set too large to count,
+// references doubling it level after level, is said to have at least the
+// values counted, never a number it does not have.
+func TestSetHoverCountsEveryValue(t *testing.T) {
+	values := func(n int) string {
+		var v []string
+		for i := range n {
+			v = append(v, fmt.Sprintf(`"https://h%d.example"`, i))
+		}
+		return strings.Join(v, ",\n    ")
+	}
+	doubling := "origins d0 = \"https://a.example\", \"https://b.example\"\n"
+	for i := 1; i <= 40; i++ {
+		doubling += fmt.Sprintf("origins d%d = d%d, d%d\n", i, i-1, i-1)
+	}
+	for _, tc := range []struct {
+		name, sets, set string
+		header, last    string
+	}{
+		{"250 values", "origins big = " + values(250) + "\n", "big", "250 values:", "- ... and 200 more"},
+		{"150 000 values", "origins big = " + values(150000) + "\n", "big", "150000 values:", "- ... and 149950 more"},
+		{"through references", "origins big = " + values(250) + "\norigins two = big, \"https://x.example\", big\n", "two",
+			"501 values:", "- ... and 451 more"},
+		{"50 values, all shown", "origins small = " + values(50) + "\n", "small", "50 values:", "- `\"https://h49.example\"`"},
+		{"more than can be counted", doubling, "d40", "at least 1048576 values:", "- ... and at least 1048526 more"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "cors 1\n\n" + tc.sets + "\npolicy api {\n    allow " + tc.set + "\n}\n"
+			s := &Server{docs: map[protocol.DocumentURI]*document{}, enc: protocol.UTF8, opts: Options{StdDir: t.TempDir()}}
+			d := newDocument(s, fileURI(filepath.Join(t.TempDir(), "h.cors")), 1, src)
+			a := d.analyze()
+			if a.file == nil {
+				t.Fatalf("does not parse: %v", a.syntax)
+			}
+			off := strings.LastIndex(src, "allow "+tc.set) + len("allow ")
+			text, _, _ := s.hoverText(d, a, pathAt(a.file, off), off)
+			lines := strings.Split(text, "\n")
+			if !slices.Contains(lines, tc.header) || lines[len(lines)-1] != tc.last {
+				t.Errorf("hover says %q ... %q; want %q ... %q", firstLine(lines, "value"), lines[len(lines)-1], tc.header, tc.last)
+			}
+		})
+	}
+}
+
+// firstLine returns the first of lines that holds word, for a message.
+func firstLine(lines []string, word string) string {
+	for _, l := range lines {
+		if strings.Contains(l, word) {
+			return l
+		}
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/corspolicy/cors/compile"
 	"github.com/corspolicy/cors/lang"
 )
 
@@ -231,6 +232,69 @@ func (s *scope) expand(sd *lang.SetDecl, via []string, seen map[*lang.SetDecl]bo
 			in.expand(inner, append(slices.Clip(via), v.Ref.String()), seen, out)
 		}
 	}
+}
+
+// maxCountedValues bounds the count of a set's values: past it, hover says
+// "at least". References can double a set level after level, so a file of
+// a few lines may name more values than an int holds; the compiler refuses
+// a file past the same number (compile.MaxExpandedValues).
+const maxCountedValues = compile.MaxExpandedValues
+
+// A valueCounter counts the values expand would list for a set, with no
+// limit on the list, without making it: hover's header states the set's
+// size, not the length of what it lists. Sets are counted once each, so
+// the work is bounded by the values written; a count that passes through
+// a cycle depends on the sets being expanded and is not kept, so steps
+// bounds the walk there.
+type valueCounter struct {
+	known   map[*lang.SetDecl]int
+	onStack map[*lang.SetDecl]bool
+	steps   int
+}
+
+// count returns the values of sd, at most maxCountedValues+1, and whether
+// the count depends on a set being expanded further up (a cycle).
+func (c *valueCounter) count(s *scope, sd *lang.SetDecl) (n int, cyclic bool) {
+	if c.onStack[sd] {
+		return 1, true // expand lists "NAME (a cycle)"
+	}
+	if n, ok := c.known[sd]; ok {
+		return n, false
+	}
+	c.onStack[sd] = true
+	defer delete(c.onStack, sd)
+	for _, v := range sd.Values {
+		if c.steps++; c.steps > maxCountedValues || n > maxCountedValues {
+			return maxCountedValues + 1, true
+		}
+		if v.Ref == nil {
+			n++
+			continue
+		}
+		inner, in := s.lookup(v.Ref.Module, v.Ref.Name)
+		if inner == nil {
+			n++
+			continue
+		}
+		k, cyc := c.count(in, inner)
+		n, cyclic = min(n+k, maxCountedValues+1), cyclic || cyc
+	}
+	if !cyclic {
+		c.known[sd] = n
+	}
+	return n, cyclic
+}
+
+// countValues returns how many values expand would list for sd with no
+// limit, and false when there are more than it could count: then n is a
+// lower bound.
+func (s *scope) countValues(sd *lang.SetDecl) (n int, exact bool) {
+	c := valueCounter{known: map[*lang.SetDecl]int{}, onStack: map[*lang.SetDecl]bool{}}
+	n, _ = c.count(s, sd)
+	if n > maxCountedValues {
+		return maxCountedValues, false
+	}
+	return n, true
 }
 
 // refs returns every reference of the file.
