@@ -82,7 +82,7 @@ func (s *Server) diagnostics(d *document) []protocol.Diagnostic {
 	out := []protocol.Diagnostic{}
 	if a.lost != "" {
 		return append(out, protocol.Diagnostic{Range: d.rangeOf(s.enc, 0, 0), Severity: protocol.SeverityError, Source: sourceSyntax,
-			Message: "the server lost track of this document (" + a.lost + "); close and open it again"})
+			Message: "the server lost track of this document (" + a.lost + "); a change that sends the whole text mends it"})
 	}
 	if a.tooLarge > 0 {
 		return append(out, protocol.Diagnostic{

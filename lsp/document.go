@@ -191,10 +191,10 @@ func (d *document) withChanges(enc encoding, version int32, changes []protocol.T
 	text := d.text
 	cur := d
 	known := d.dropped == 0 && d.lost == ""
-	work := 0
+	work, dropped := 0, 0
 	for i, c := range changes {
 		if c.Range == nil {
-			text, known = c.Text, true
+			text, known, dropped = c.Text, true, 0
 		} else {
 			if !known {
 				return nil, fmt.Errorf("the server does not hold the document's text; a change of a range cannot apply")
@@ -212,10 +212,12 @@ func (d *document) withChanges(enc encoding, version int32, changes []protocol.T
 			text = text[:from] + c.Text + text[to:]
 		}
 		if len(text) > maxRetained {
-			nd := newDocument(d.srv, d.uri, version, "")
-			nd.dropped = len(text)
-			return nd, nil
+			// Only the size is kept, but the changes after it still
+			// apply: a later whole text is what the client holds.
+			text, known, dropped = "", false, len(text)
 		}
 	}
-	return newDocument(d.srv, d.uri, version, text), nil
+	nd := newDocument(d.srv, d.uri, version, text)
+	nd.dropped = dropped
+	return nd, nil
 }

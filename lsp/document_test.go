@@ -85,6 +85,19 @@ func TestIncrementalChanges(t *testing.T) {
 	if err != nil || nd.text != "" || nd.dropped != maxRetained+len(d.text) {
 		t.Errorf("a document past the limit: %d bytes kept, size %d, %v", len(nd.text), nd.dropped, err)
 	}
+	// A text past what is kept, then in the same notification a whole
+	// text: the client holds the second, and so does the server (found
+	// by attacking the server: it stopped at the first and kept only its
+	// size, so every request about a 50-byte policy failed).
+	small := "cors 1\n\npolicy api {\n    allow \"https://a.example\"\n}\n"
+	nd, err = d.withChanges(protocol.UTF16, 6, []protocol.TextDocumentContentChangeEvent{{Text: strings.Repeat("#", maxRetained+1)}, {Text: small}})
+	if err != nil || nd.text != small || nd.dropped != 0 {
+		t.Errorf("a whole text after one too large to keep: %d bytes kept, size %d, %v", len(nd.text), nd.dropped, err)
+	}
+	// ... but a range after it cannot apply to a text not kept.
+	if _, err := d.withChanges(protocol.UTF16, 7, []protocol.TextDocumentContentChangeEvent{{Text: strings.Repeat("#", maxRetained+1)}, {Range: &r3, Text: "x"}}); err == nil {
+		t.Error("a range change applied to a text that was not kept")
+	}
 	// A range that ends before it starts is refused.
 	bad := rng(1, 5, 0, 0)
 	if _, err := d.withChanges(protocol.UTF16, 4, []protocol.TextDocumentContentChangeEvent{{Range: &bad, Text: ""}}); err == nil {

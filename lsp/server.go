@@ -202,7 +202,7 @@ func (s *Server) doc(uri protocol.DocumentURI) (*document, error) {
 	case d == nil:
 		return nil, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "document %s is not open", uri)
 	case d.lost != "":
-		return nil, jsonrpc.Errorf(jsonrpc.CodeRequestFailed, "document %s: %s; close and open it again", uri, d.lost)
+		return nil, jsonrpc.Errorf(jsonrpc.CodeRequestFailed, "document %s: %s; a change that sends the whole text mends it", uri, d.lost)
 	case max(len(d.text), d.dropped) > lang.MaxFileSize:
 		return nil, jsonrpc.Errorf(jsonrpc.CodeRequestFailed, "document %s is %d bytes, over the limit of %d", uri, max(len(d.text), d.dropped), lang.MaxFileSize)
 	}
