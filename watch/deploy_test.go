@@ -436,3 +436,98 @@ func renameOver(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// writeSettleRounds makes w's reloads give up: it rewrites path between
+// each two reads of the next reload, every time with other content, the
+// last time with final, and then stops writing. It returns how many
+// writes were made so far.
+func writeSettleRounds(t *testing.T, w *Watcher, path, final string) *atomic.Int32 {
+	var n atomic.Int32
+	wait := w.wait
+	w.wait = func(d time.Duration) {
+		switch k := n.Add(1); {
+		case k < maxSettleRounds:
+			if err := os.WriteFile(path, []byte(final+strings.Repeat("#\n", int(k))), 0o644); err != nil {
+				t.Error(err)
+			}
+		case k == maxSettleRounds:
+			// The writer's last write, in the reload's last interval.
+			if err := os.WriteFile(path, []byte(final), 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+		wait(d)
+	}
+	return &n
+}
+
+// TestGaveUpIsNotTheLastRead checks the reload after one that gave up: the
+// files that reload read last were still changing, so they are not what a
+// change must differ from. When they have since stopped changing (the
+// writer's last write came during the last read interval), the next
+// reload installs them; it used to find them equal to the given-up read
+// and skip them, leaving the old policy serving with no error.
+func TestGaveUpIsNotTheLastRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "api.cors")
+	writeFile(t, path, versionA)
+	m := eval.NewMiddleware(mustLoad(t, versionA))
+	var errs []error
+	w := New(m, Config{Path: path, Settle: time.Millisecond, OnError: func(err error) { errs = append(errs, err) }})
+	writeSettleRounds(t, w, path, versionB)
+	w.reloadIfChanged()
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "still changing") {
+		t.Fatalf("a reload of files changing between every two reads reported %v, want one error saying they are still changing", errs)
+	}
+	w.reloadIfChanged() // Run's timer, fired by the events of those writes
+	if !allows(m.Table(), "https://b.example.com") || allows(m.Table(), "https://a.example.com") {
+		t.Error("versionB is on disk, settled and compiles, but the middleware still serves versionA")
+	}
+}
+
+// TestRetriesAfterGivingUp checks that Run tries again by itself after a
+// reload gave up, without waiting for an event: here the writes go
+// through a hard link in another directory, so the watched directory
+// sees none of them, as when events are lost or the last one came before
+// the reload that gave up.
+func TestRetriesAfterGivingUp(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "api.cors")
+	writeFile(t, path, versionA)
+	link := filepath.Join(t.TempDir(), "link.cors")
+	if err := os.Link(path, link); err != nil {
+		t.Skip("no hard links here:", err)
+	}
+	m := eval.NewMiddleware(mustLoad(t, versionA))
+	events := make(chan any, 100)
+	w := New(m, Config{Path: path, Settle: 5 * time.Millisecond,
+		OnReload: func(tab *compile.Table) { events <- tab }, OnError: func(err error) { events <- err }})
+	// Run's first reload reads the files while the writer is busy, and
+	// gives up; the writer's last write is then the last change, with
+	// no event after it.
+	writes := writeSettleRounds(t, w, link, versionB)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	gaveUp := false
+	deadline := time.After(10 * time.Second)
+	for !gaveUp || !allows(m.Table(), "https://b.example.com") {
+		select {
+		case ev := <-events:
+			switch ev := ev.(type) {
+			case error:
+				if gaveUp || !strings.Contains(ev.Error(), "still changing") {
+					t.Fatalf("unexpected reload error: %v", ev)
+				}
+				gaveUp = true
+			case *compile.Table:
+				if !gaveUp {
+					t.Fatalf("a table was installed before the reload gave up (after %d writes)", writes.Load())
+				}
+			}
+		case <-deadline:
+			t.Fatalf("versionB has stayed unchanged on disk for 10 s and is not served (gave up: %v)", gaveUp)
+		}
+	}
+}

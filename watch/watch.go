@@ -56,8 +56,17 @@ type Config struct {
 
 // maxSettleRounds bounds how many times a reload reads the files again
 // while they keep changing, so that a file written without end cannot
-// hold a reload for ever; the next change starts another.
+// hold a reload for ever; Run tries again later (see maxRetryDoublings).
 const maxSettleRounds = 20
+
+// maxRetryDoublings bounds Run's backoff after reloads that gave up: it
+// tries again a settle interval later, then twice that, and so on up to
+// 64 settle intervals (3.2 s by default), for as long as reloads give up.
+// Without a retry, files that settle after the last event, or whose
+// events were lost, would never be read, and the old policy would keep
+// serving with nothing reported; with the bound, a file written without
+// end costs 21 reads in every 84 settle intervals or so.
+const maxRetryDoublings = 6
 
 // Watcher reloads a middleware's policy from its files.
 type Watcher struct {
@@ -66,7 +75,8 @@ type Watcher struct {
 	mu  sync.Mutex // one reload at a time
 
 	// last is what the last reload read, whether it compiled or not: what
-	// Run watches, and what a change must differ from to be reloaded.
+	// Run watches, and, unless that reload gave up, what a change must
+	// differ from to be reloaded.
 	last *snapshot
 	// wait sleeps for the settle interval between two reads; a test
 	// replaces it to act in that interval without racing a clock.
@@ -111,6 +121,10 @@ type snapshot struct {
 	files []compile.File
 	table *compile.Table
 	err   error
+	// unsettled marks a reload that gave up while the files kept
+	// changing: its files are not a finished result, so the same files
+	// read again, settled this time, must still be installed.
+	unsettled bool
 }
 
 // load compiles the policy once, through a compile.Loader, which reports
@@ -167,7 +181,7 @@ func (w *Watcher) settled() *snapshot {
 		}
 		prev = cur
 	}
-	return &snapshot{files: prev.files, err: fmt.Errorf("%s: the policy's files were still changing after %d reads %v apart; not reloaded",
+	return &snapshot{files: prev.files, unsettled: true, err: fmt.Errorf("%s: the policy's files were still changing after %d reads %v apart; not reloaded",
 		w.cfg.Path, maxSettleRounds+1, w.cfg.Settle)}
 }
 
@@ -182,15 +196,17 @@ func (w *Watcher) Reload() error {
 
 // reloadIfChanged is Reload for a change Run saw: files that read as the
 // last reload read them (a second event of one write) are neither
-// installed nor reported again.
-func (w *Watcher) reloadIfChanged() {
+// installed nor reported again, unless that reload gave up. It reports
+// whether this reload gave up.
+func (w *Watcher) reloadIfChanged() (gaveUp bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	s := w.settled()
-	if w.last != nil && sameFiles(w.last, s) {
-		return
+	if w.last != nil && !w.last.unsettled && !s.unsettled && sameFiles(w.last, s) {
+		return false
 	}
 	w.install(s)
+	return s.unsettled
 }
 
 // install swaps in the table of a snapshot, or reports its error.
@@ -232,7 +248,9 @@ func (w *Watcher) install(s *snapshot) error {
 // Kubernetes replace files by renaming, which a watch on the file itself
 // would miss; after each reload it watches the files that reload read. It
 // reloads once when it starts, so that a change made since the caller's
-// first load is not missed.
+// first load is not missed. When a reload gives up because the files kept
+// changing, it tries again by itself, with a backoff (see
+// maxRetryDoublings), until a reload finds them settled.
 func (w *Watcher) Run(ctx context.Context) error {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -253,6 +271,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	timer := time.NewTimer(w.cfg.Settle)
 	defer timer.Stop()
 	fire := timer.C
+	gaveUp := 0 // reloads in a row that gave up
 	for {
 		select {
 		case <-ctx.Done():
@@ -268,7 +287,15 @@ func (w *Watcher) Run(ctx context.Context) error {
 			fire = timer.C
 		case <-fire:
 			fire = nil
-			w.reloadIfChanged()
+			var next time.Duration
+			if w.reloadIfChanged() {
+				// The writer may have stopped during the last read
+				// interval, with no event to come: look again.
+				next = w.cfg.Settle << min(gaveUp, maxRetryDoublings)
+				gaveUp++
+			} else {
+				gaveUp = 0
+			}
 			w.mu.Lock()
 			old := deps
 			deps = w.watch(fw, w.last, deps)
@@ -277,10 +304,13 @@ func (w *Watcher) Run(ctx context.Context) error {
 				if !old.dirs[dir] {
 					// A directory watched only from now on may have
 					// changed since the reload read it: look once more.
-					timer.Reset(w.cfg.Settle)
-					fire = timer.C
+					next = w.cfg.Settle
 					break
 				}
+			}
+			if next > 0 {
+				timer.Reset(next)
+				fire = timer.C
 			}
 		case err, ok := <-fw.Errors:
 			if !ok {
