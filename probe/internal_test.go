@@ -3,13 +3,19 @@ package probe
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"math"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/corspolicy/cors/internal/goldentest"
 	"golang.org/x/net/http/httpguts"
@@ -270,5 +276,42 @@ func TestIntervalIsAWait(t *testing.T) {
 		if d := interval(rate); d <= 0 {
 			t.Errorf("interval(%g) = %v, want a wait", rate, d)
 		}
+	}
+}
+
+// TestOneRequestPerConnection checks the client under the budget: over
+// https to a service that offers HTTP/2 it speaks HTTP/1.1, whose
+// connections carry one request each, since Go's HTTP/2 client resends a
+// request the service refuses (REFUSED_STREAM, GOAWAY) on a new
+// connection by itself, outside the probe's count.
+func TestOneRequestPerConnection(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 1 {
+			t.Errorf("the probe spoke %s", r.Proto)
+		}
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	defer srv.Close()
+	client := newClient(time.Second)
+	tr := client.Transport.(*http.Transport)
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	tr.TLSClientConfig = &tls.Config{RootCAs: roots}
+	for range 3 {
+		resp, err := client.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drainBody(resp.Body)
+	}
+	if n := conns.Load(); n != 3 {
+		t.Errorf("3 requests on %d connections, want one each", n)
 	}
 }

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,6 +83,49 @@ func TestBudgetRefusedBeforeSending(t *testing.T) {
 	rep, err := probe.Run(context.Background(), probe.Config{URL: srv.URL, Site: site, Budget: be.Needed, Clock: newFakeClock()})
 	if err != nil || rep.Requests != be.Needed || rec.count() != be.Needed {
 		t.Errorf("with a budget of %d: %v, %d requests", be.Needed, err, rec.count())
+	}
+}
+
+// connRequests is the key of a connection's request count in its context.
+type connRequests struct{}
+
+// TestBudgetCountsEveryRequestOnTheWire checks the budget against what the
+// service sees, with a service that answers the first request of each
+// connection and resets the connection on the second: Go's transport
+// used to resend such a GET or OPTIONS on a new connection by itself,
+// nearly doubling the requests the service saw, while the report counted
+// each once.
+func TestBudgetCountsEveryRequestOnTheWire(t *testing.T) {
+	var seen atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		if r.Context().Value(connRequests{}).(*atomic.Int32).Add(1) == 1 {
+			return
+		}
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		c.(*net.TCPConn).SetLinger(0) // a reset, not a clean close
+		c.Close()
+	}))
+	srv.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+		return context.WithValue(ctx, connRequests{}, new(atomic.Int32))
+	}
+	srv.Start()
+	defer srv.Close()
+	_, err := probe.Run(context.Background(), probe.Config{URL: srv.URL, Site: site, Budget: 1, Clock: newFakeClock()})
+	var be *probe.BudgetError
+	if !errors.As(err, &be) {
+		t.Fatalf("error %v, want a BudgetError", err)
+	}
+	rep, err := probe.Run(context.Background(), probe.Config{URL: srv.URL, Site: site, Budget: be.Needed, Clock: newFakeClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := int(seen.Load()); n != rep.Requests || n > be.Needed {
+		t.Errorf("the service saw %d requests, the report says %d, the budget is %d", n, rep.Requests, be.Needed)
 	}
 }
 

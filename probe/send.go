@@ -124,7 +124,17 @@ type sender struct {
 // redirect, gives each request timeout in all, refuses response headers
 // past MaxHeaderBytes, asks for no compression, and uses the proxy the
 // environment names.
+//
+// It sends each request on a connection of its own, over HTTP/1.1, so
+// that every request on the wire is one the budget counted. net/http
+// resends a GET, HEAD or OPTIONS that fails on a reused keep-alive
+// connection, and its HTTP/2 client resends, up to 6 times, a request
+// the service refuses (REFUSED_STREAM, GOAWAY), whatever the connection:
+// a service that reset every second request of a connection got nearly
+// twice the budget. A connection that is never reused is never retried.
 func newClient(timeout time.Duration) *http.Client {
+	var http1 http.Protocols
+	http1.SetHTTP1(true)
 	return &http.Client{
 		Transport: &http.Transport{
 			Proxy:                  http.ProxyFromEnvironment,
@@ -133,8 +143,8 @@ func newClient(timeout time.Duration) *http.Client {
 			ResponseHeaderTimeout:  timeout,
 			MaxResponseHeaderBytes: MaxHeaderBytes,
 			DisableCompression:     true,
-			MaxIdleConnsPerHost:    1,
-			ForceAttemptHTTP2:      true,
+			DisableKeepAlives:      true,
+			Protocols:              &http1,
 		},
 		Timeout: timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
