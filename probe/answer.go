@@ -93,6 +93,14 @@ func (a *Answer) credentials() bool {
 // ok reports whether the status is in the 2xx range, as a preflight's must be.
 func (a *Answer) ok() bool { return a != nil && a.Status >= 200 && a.Status <= 299 }
 
+// interim reports whether the status is 1xx. The Fetch standard's
+// HTTP-network fetch skips such a response and waits for the final one,
+// except a 101 to a WebSocket handshake, which is no CORS request: after a
+// 101 the connection speaks another protocol and no final response comes,
+// so the page gets a network error. Go's client returns only a 101 of them
+// (it skips the others itself).
+func (a *Answer) interim() bool { return a != nil && a.Status >= 100 && a.Status <= 199 }
+
 // headerList splits comma-separated header lines into their items, trimmed
 // of spaces and tabs, empty items left out.
 func headerList(lines []string) []string {

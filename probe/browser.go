@@ -18,6 +18,9 @@ func corsCheck(a *Answer, origin string, credentialed bool) (bool, string) {
 	if a == nil {
 		return false, "no answer"
 	}
+	if a.interim() {
+		return false, "the status is " + strconv.Itoa(a.Status) + ", which ends in a network error for a request that asked for no protocol switch"
+	}
 	lines := a.Header["Access-Control-Allow-Origin"]
 	switch {
 	case len(lines) == 0:

@@ -107,16 +107,17 @@ func codeOf(id string) Code {
 type pathFindings struct {
 	url    string
 	site   Site
-	probes map[string]*Probe // by check; answered probes only
-	order  []*Probe          // every answered battery probe, in battery order
+	probes map[string]*Probe // by check; probes with an answer a page can read only
+	order  []*Probe          // those probes, in battery order
 	out    []*Finding
 }
 
-// analyse judges the battery's answers for one path.
+// analyse judges the battery's answers for one path. An interim (1xx)
+// answer is left out: no page reads it, and no cache keeps it.
 func analyse(url string, site Site, probes []*Probe) []*Finding {
 	pf := &pathFindings{url: url, site: site, probes: map[string]*Probe{}}
 	for _, p := range probes {
-		if p.Answer != nil {
+		if p.Answer != nil && !p.Answer.interim() {
 			pf.probes[p.Check] = p
 			pf.order = append(pf.order, p)
 		}

@@ -49,6 +49,10 @@ func TestCORSCheck(t *testing.T) {
 		{"case differs", answer(200, "Access-Control-Allow-Origin", "https://APP.example.com"), false, false},
 		{"two lines", answer(200, "Access-Control-Allow-Origin", o, "Access-Control-Allow-Origin", o), false, false},
 		{"none", answer(200), false, false},
+		// A 101 to a request that asked for no upgrade: Fetch waits for a
+		// final response, which never comes.
+		{"switching protocols", answer(101, "Access-Control-Allow-Origin", o, "Access-Control-Allow-Credentials", "true"), true, false},
+		{"switching protocols, star", answer(101, "Access-Control-Allow-Origin", "*"), false, false},
 	} {
 		if got, why := corsCheck(tc.a, o, tc.creds); got != tc.want {
 			t.Errorf("%s: %v (%s), want %v", tc.name, got, why, tc.want)

@@ -177,6 +177,14 @@ func (s *sender) send(ctx context.Context, p *Probe) error {
 		return nil
 	}
 	p.Answer = answerOf(resp)
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// The body of a 101 is the connection itself, in whatever
+		// protocol the service switched to, and the client's timeout
+		// does not cover it: reading it waited for ever on a service
+		// that then fell silent.
+		resp.Body.Close()
+		return nil
+	}
 	drainBody(resp.Body)
 	return nil
 }

@@ -216,3 +216,60 @@ func TestExamplesWithoutPolicy(t *testing.T) {
 }
 
 func mustPath(p string) *url.URL { return &url.URL{Path: p} }
+
+// switching answers a GET that has an Origin with 101 Switching Protocols,
+// trusting the origin with credentials, and then keeps the connection open,
+// silent, until done is closed; other requests get a plain 200.
+func switching(t *testing.T, done chan struct{}) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o := r.Header.Get("Origin")
+		if o == "" || r.Method != http.MethodGet {
+			return
+		}
+		c, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Access-Control-Allow-Origin: " + o + "\r\nAccess-Control-Allow-Credentials: true\r\n\r\n")
+		buf.Flush()
+		<-done
+	})
+}
+
+// TestSwitchingProtocolsIsUnreadable checks that a 101 answer to a GET
+// that asked for no protocol switch is not judged as a response a page
+// reads: Fetch waits for a final response after it, which never comes, so
+// the page gets a network error, however the headers trust its origin.
+func TestSwitchingProtocolsIsUnreadable(t *testing.T) {
+	done := make(chan struct{})
+	srv := httptest.NewServer(switching(t, done))
+	defer srv.Close()
+	defer close(done)
+	type result struct {
+		rep *probe.Report
+		err error
+	}
+	finished := make(chan result, 1)
+	go func() {
+		rep, err := probe.Run(context.Background(), probe.Config{URL: srv.URL, Site: site, Timeout: time.Second, Clock: newFakeClock()})
+		finished <- result{rep, err}
+	}()
+	var rep *probe.Report
+	select {
+	case r := <-finished:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		rep = r.rep
+	case <-time.After(30 * time.Second): // a deadline for a hang, not a measure
+		t.Fatal("the probe still waits, 30 s on, with a -timeout of 1 s: it reads on after a 101 from a service gone silent")
+	}
+	if got := codes(rep); len(got) > 0 {
+		var b strings.Builder
+		rep.WriteText(&b)
+		t.Errorf("findings %q for answers no page can read:\n%s", got, b.String())
+	}
+}
