@@ -14,6 +14,14 @@ import (
 // so that a test can change the file in between as an editor might.
 var beforeWrite func(name string)
 
+// modeError is the error of a file written whose mode could not be put
+// back: unlike every other error of writeFile, the file holds the new
+// content.
+type modeError struct{ err error }
+
+func (e *modeError) Error() string { return e.err.Error() }
+func (e *modeError) Unwrap() error { return e.err }
+
 // errChanged is the reason a file is not written when it changed after
 // corsfmt read it: writing would throw the change away.
 var errChanged = errors.New("the file changed since corsfmt read it; run corsfmt again")
@@ -37,7 +45,11 @@ var errChanged = errors.New("the file changed since corsfmt read it; run corsfmt
 // from that copy.
 func writeFile(name string, src []byte, info fs.FileInfo, data []byte) (err error) {
 	defer func() {
-		if err != nil {
+		var me *modeError
+		switch {
+		case errors.As(err, &me):
+			err = fmt.Errorf("%s: written, but %w", name, err)
+		case err != nil:
 			err = fmt.Errorf("%s: not written: %w", name, err)
 		}
 	}()
@@ -57,7 +69,9 @@ func writeFile(name string, src []byte, info fs.FileInfo, data []byte) (err erro
 	}
 	backup := writeBackup(name, src, info.Mode())
 	if err := overwrite(f, data); err != nil {
-		if undo := overwrite(f, src); undo != nil {
+		undo := overwrite(f, src)
+		keepMode(f, info.Mode())
+		if undo != nil {
 			if backup != "" {
 				return fmt.Errorf("%w; restoring the original failed too (%v): it is in %s", err, undo, backup)
 			}
@@ -71,7 +85,34 @@ func writeFile(name string, src []byte, info fs.FileInfo, data []byte) (err erro
 	if backup != "" {
 		os.Remove(backup)
 	}
+	if err := keepMode(f, info.Mode()); err != nil {
+		return &modeError{fmt.Errorf("the write cleared its mode bits, now %v, and putting back %v failed: %w", currentMode(f), info.Mode(), err)}
+	}
 	return nil
+}
+
+// keepMode gives the open file f back the mode it had before we wrote it.
+// Linux clears the setuid bit, and the setgid bit with group execute, when
+// a process without CAP_FSETID (any user but root) writes a file; without
+// this, -w run by the owner of a setuid file quietly made it an ordinary
+// one.
+func keepMode(f *os.File, mode fs.FileMode) error {
+	now, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if now.Mode() == mode {
+		return nil
+	}
+	return f.Chmod(mode)
+}
+
+// currentMode returns the mode of the open file f, for messages.
+func currentMode(f *os.File) fs.FileMode {
+	if now, err := f.Stat(); err == nil {
+		return now.Mode()
+	}
+	return 0
 }
 
 // sameAsRead reports errChanged unless the open file f is the file read:

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -75,6 +76,115 @@ func TestWriteKeepsSetgid(t *testing.T) {
 	}
 	if got := readFile(t, path); got != tidy {
 		t.Errorf("p.cors = %q, want %q", got, tidy)
+	}
+}
+
+// nobody is the user and group id the setuid test runs as when the tests
+// run as root.
+const nobody = 65534
+
+// TestWriteRestoresSetuid checks that -w run by the file's owner, not
+// root, keeps the setuid and setgid bits. Linux clears them on a write by
+// a process without CAP_FSETID, and -w writes in place; root has that
+// capability, so as root the test runs its check in a copy of the test
+// binary as user nobody.
+func TestWriteRestoresSetuid(t *testing.T) {
+	if dir := os.Getenv("CORSFMT_TEST_SETUID_DIR"); dir != "" {
+		checkSetuidKept(t, dir) // the copy, as nobody
+		return
+	}
+	if os.Geteuid() != 0 {
+		checkSetuidKept(t, t.TempDir())
+		return
+	}
+	// A directory nobody can reach and write, outside the test's own
+	// temporary directories, which only root may enter.
+	dir, err := os.MkdirTemp("", "corsfmt-setuid-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Skip("cannot find the test binary to run it as nobody:", err)
+	}
+	bin := filepath.Join(dir, "corsfmt.test")
+	copyFile(t, self, bin, 0o755)
+	// A setuid file of another user that nobody may write, and so clear
+	// the bits of, but not chmod.
+	other := filepath.Join(dir, "other.cors")
+	writeFiles(t, dir, map[string]string{"other.cors": messy})
+	if err := os.Chown(other, otherUser, otherUser); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(other, 0o777|fs.ModeSetuid|fs.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^TestWriteRestoresSetuid$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), "CORSFMT_TEST_SETUID_DIR="+dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}}}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err != nil && !errors.As(err, &exit):
+		t.Skipf("running as root, where the kernel keeps the bits, and cannot run the check as user %d: %v", nobody, err)
+	case err != nil:
+		t.Errorf("as user %d: %v\n%s", nobody, err, out)
+	case bytes.Contains(out, []byte("--- SKIP")):
+		t.Skipf("as user %d:\n%s", nobody, out)
+	}
+}
+
+// checkSetuidKept makes a file in dir with the setuid and setgid bits and
+// group execute (with which Linux clears setgid too), formats it with -w,
+// and checks that its mode is as it was.
+func checkSetuidKept(t *testing.T, dir string) {
+	const mode = 0o775 | fs.ModeSetuid | fs.ModeSetgid
+	// First see that this kernel clears the bits on our write at all.
+	canary := filepath.Join(dir, "canary")
+	if err := os.WriteFile(canary, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(canary, mode); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := os.OpenFile(canary, os.O_WRONLY, 0); err != nil {
+		t.Fatal(err)
+	} else {
+		f.WriteString("y")
+		f.Close()
+	}
+	if info, _ := stat(t, canary); info.Mode() == mode {
+		t.Skipf("a write as user %d keeps the setuid bit here (mode %v): nothing for -w to restore", os.Geteuid(), info.Mode())
+	}
+	writeFiles(t, dir, map[string]string{"p.cors": messy})
+	path := filepath.Join(dir, "p.cors")
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+	if code, stderr := formatW(t, path); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if info, _ := stat(t, path); info.Mode() != mode {
+		t.Errorf("mode %v after -w as user %d, want %v", info.Mode(), os.Geteuid(), mode)
+	}
+	if got := readFile(t, path); got != tidy {
+		t.Errorf("p.cors = %q, want %q", got, tidy)
+	}
+	// A file of another user loses the bits for good: -w says so.
+	other := filepath.Join(dir, "other.cors")
+	if _, err := os.Stat(other); err != nil {
+		return // made only when the test runs as root
+	}
+	code, stderr := formatW(t, other)
+	if code == 0 || !strings.Contains(stderr, "other.cors: written, but the write cleared its mode bits") {
+		t.Errorf("-w on a setuid file of another user: exit %d, %q; want an error saying the bits were cleared", code, stderr)
+	}
+	if got := readFile(t, other); got != tidy {
+		t.Errorf("other.cors = %q, want %q", got, tidy)
 	}
 }
 
