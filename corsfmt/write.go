@@ -59,6 +59,9 @@ func writeFile(name string, src []byte, info fs.FileInfo, data []byte) (err erro
 	if !writableByUs(info) {
 		return fmt.Errorf("the file's mode does not let you write it (%v, %s)", info.Mode(), ownerOf(info))
 	}
+	if !modeSurvivesWrite(info) {
+		return fmt.Errorf("a write would clear its setuid or setgid bit, which only its owner may set again (%v, %s)", info.Mode(), ownerOf(info))
+	}
 	f, err := os.OpenFile(name, os.O_RDWR, 0)
 	if err != nil {
 		return err

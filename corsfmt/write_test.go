@@ -174,17 +174,22 @@ func checkSetuidKept(t *testing.T, dir string) {
 	if got := readFile(t, path); got != tidy {
 		t.Errorf("p.cors = %q, want %q", got, tidy)
 	}
-	// A file of another user loses the bits for good: -w says so.
+	// A file of another user would lose the bits for good, since only its
+	// owner may set them again: -w refuses it and leaves it as it was.
 	other := filepath.Join(dir, "other.cors")
-	if _, err := os.Stat(other); err != nil {
+	before, err := os.Stat(other)
+	if err != nil {
 		return // made only when the test runs as root
 	}
 	code, stderr := formatW(t, other)
-	if code == 0 || !strings.Contains(stderr, "other.cors: written, but the write cleared its mode bits") {
-		t.Errorf("-w on a setuid file of another user: exit %d, %q; want an error saying the bits were cleared", code, stderr)
+	if code == 0 || !strings.Contains(stderr, "other.cors: not written: a write would clear its setuid or setgid bit") {
+		t.Errorf("-w on a setuid file of another user: exit %d, %q; want it refused", code, stderr)
 	}
-	if got := readFile(t, other); got != tidy {
-		t.Errorf("other.cors = %q, want %q", got, tidy)
+	if got := readFile(t, other); got != messy {
+		t.Errorf("other.cors = %q, want it untouched, %q", got, messy)
+	}
+	if after, _ := stat(t, other); after.Mode() != before.Mode() {
+		t.Errorf("other.cors has mode %v, want %v", after.Mode(), before.Mode())
 	}
 }
 

@@ -37,6 +37,18 @@ func inGroup(gid int) bool {
 	return err == nil && slices.Contains(groups, gid)
 }
 
+// modeSurvivesWrite reports whether writing the file leaves its mode as it
+// is, or lets us put it back: Linux clears the setuid bit, and setgid with
+// group execute, on a write by a process without CAP_FSETID, and only the
+// file's owner (or root) may set them again.
+func modeSurvivesWrite(info fs.FileInfo) bool {
+	if info.Mode()&(fs.ModeSetuid|fs.ModeSetgid) == 0 || os.Geteuid() == 0 {
+		return true
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return !ok || int(st.Uid) == os.Geteuid()
+}
+
 // ownerOf names the owner and group of a file, for messages.
 func ownerOf(info fs.FileInfo) string {
 	if st, ok := info.Sys().(*syscall.Stat_t); ok {
