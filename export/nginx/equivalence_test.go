@@ -185,6 +185,7 @@ func send(addr string, p corstest.Probe) (answer, error) {
 // middleware with the same table, each in front of its own upstream.
 type pair struct {
 	nginx, goAddr string
+	prefix        string // nginx's prefix directory, its logs below
 	up            *upstream
 	table         *compile.Table
 }
@@ -199,7 +200,7 @@ func startPair(t *testing.T, table *compile.Table) *pair {
 	ngx := nginxtest.Start(t, func(listen, module string) ([]byte, error) {
 		return nginxexport.Config(table, nginxexport.Options{Upstream: upSrv.URL, Listen: []string{listen}, Module: module})
 	}, nginxtest.Options{})
-	return &pair{nginx: ngx.Addr, goAddr: goSrv.Listener.Addr().String(), up: up, table: table}
+	return &pair{nginx: ngx.Addr, prefix: ngx.Prefix, goAddr: goSrv.Listener.Addr().String(), up: up, table: table}
 }
 
 // counts are what compare found.

@@ -374,31 +374,97 @@ func (g *generator) pathsMatch(patterns []*compile.PathPattern) string {
 	return "P(?:" + strings.Join(slices.Compact(alts), "|") + ")"
 }
 
-// PathRegexp returns an anchored regular expression, in the syntax PCRE
-// and Go share, that matches a path as sent (escapes not decoded, no
-// query) exactly when the pattern matches it decoded, for paths that hold
-// no escaped slash: each byte of the pattern matches itself or its escape,
-// and "*" a run of bytes and whole escapes that holds no "/".
+// PathRegexp returns an anchored PCRE regular expression that matches a
+// path as sent (escapes not decoded, no query) exactly when the pattern
+// matches it decoded, for paths that hold no escaped slash: each byte of
+// the pattern matches itself or its escape, "*" a run of bytes and whole
+// escapes that holds no "/", and "**" any number of whole segments.
+//
+// nginx runs it with PCRE, which backtracks, and gives up (the map then
+// answers its default) past a limit of steps: a gap written as a plain
+// repetition before more of the pattern is tried at every split of the
+// path, polynomial in the number of gaps, so a long path got past a deny
+// rule. So every gap but the last commits, in an atomic group, to the
+// earliest place the fixed run of segments after it matches, and every "*"
+// in a segment but the last to the earliest place the literal after it
+// matches: the classic argument of glob matching shows that the earliest
+// places are as good as any when what follows is matched in the same way,
+// and the last run (of segments, or of bytes) is anchored at the end, so
+// the language is the same and no step is tried twice. It is linear in the
+// path times the pattern. TestPathRegexpInNginx holds it to the pattern's
+// own matching through nginx's PCRE.
 func PathRegexp(pattern string) string {
-	segs := strings.Split(strings.TrimPrefix(pattern, "/"), "/")
-	const segByte = `(?:[^/%]|%[0-9A-Fa-f]{2})`
-	var b strings.Builder
-	b.WriteString("^")
-	for _, s := range segs {
+	// Runs of segment globs between "**" gaps; consecutive gaps are one.
+	var runs [][]string
+	run := []string{}
+	for _, s := range strings.Split(strings.TrimPrefix(pattern, "/"), "/") {
 		if s == "**" {
-			b.WriteString("(?:/" + segByte + "*)*")
+			runs = append(runs, run)
+			run = []string{}
 			continue
 		}
-		b.WriteString("/")
-		for i := 0; i < len(s); i++ {
-			if s[i] == '*' {
-				b.WriteString(segByte + "*")
+		run = append(run, s)
+	}
+	runs = append(runs, run)
+	var b strings.Builder
+	b.WriteString("^")
+	writeRun(&b, runs[0])
+	if len(runs) > 1 {
+		// A gap's segments are each taken whole, never given back a
+		// byte at a time: what follows one starts with "/".
+		const gap = `(?:/(?>` + restOfSegment + `))`
+		for _, r := range runs[1 : len(runs)-1] {
+			if len(r) == 0 {
 				continue
 			}
-			b.WriteString(escapedByte(s[i]))
+			// The earliest place the run matches, whole segments.
+			b.WriteString("(?>" + gap + "*?")
+			writeRun(&b, r)
+			b.WriteString("(?=/|$))")
 		}
+		b.WriteString(gap + "*")
+		writeRun(&b, runs[len(runs)-1])
 	}
 	b.WriteString("$")
+	return b.String()
+}
+
+// pathByte matches one byte of a path as sent: itself, or its escape.
+const pathByte = `(?:[^/%]|%[0-9A-Fa-f]{2})`
+
+// restOfSegment matches, in an atomic group, the rest of a segment as
+// sent, runs of unescaped bytes at once.
+const restOfSegment = `(?:[^/%]++|%[0-9A-Fa-f]{2})*`
+
+// writeRun writes "/" and the glob of each segment of a run.
+func writeRun(b *strings.Builder, run []string) {
+	for _, s := range run {
+		b.WriteString("/")
+		pieces := strings.Split(s, "*")
+		b.WriteString(escapedLiteral(pieces[0]))
+		if len(pieces) == 1 {
+			continue
+		}
+		// Every piece but the last at the earliest place it matches.
+		for _, p := range pieces[1 : len(pieces)-1] {
+			b.WriteString("(?>" + pathByte + "*?" + escapedLiteral(p) + ")")
+		}
+		if last := pieces[len(pieces)-1]; last == "" {
+			b.WriteString("(?>" + restOfSegment + ")")
+		} else {
+			// Followed by "/" or the end, so the last piece ends the segment.
+			b.WriteString(pathByte + "*" + escapedLiteral(last) + "(?=/|$)")
+		}
+	}
+}
+
+// escapedLiteral returns a regular expression that matches s as sent in
+// a path, each byte itself or its escape.
+func escapedLiteral(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteString(escapedByte(s[i]))
+	}
 	return b.String()
 }
 
