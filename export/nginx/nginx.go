@@ -338,11 +338,15 @@ func (g *generator) pathMaps() {
 	g.line("    default 0;")
 	g.line("}")
 	g.line("")
+	g.line("# One bit per path pattern. nginx answers a map's default when a regular")
+	g.line("# expression fails (PCRE's limits), so the default is E, undecided: a deny rule")
+	g.line("# reads it as a match, an allow rule as no match.")
 	for i, p := range g.paths {
 		g.line("# Path pattern %s, over the path as sent, escapes decoded.", p)
 		g.line("map %s %s {", g.name("path"), g.name("p"+strconv.Itoa(i)))
 		g.line("    \"~%s\" 1;", PathRegexp(p))
-		g.line("    default 0;")
+		g.line("    \"~\" 0;")
+		g.line("    default E;")
 		g.line("}")
 		g.line("")
 	}
@@ -359,16 +363,23 @@ func (g *generator) pathBits() string {
 }
 
 // pathsMatch returns a regular expression over the path bits that holds
-// when one of the patterns matches; every path for nil.
-func (g *generator) pathsMatch(patterns []*compile.PathPattern) string {
+// when one of the patterns matches; every path for nil. A bit is E when
+// nginx could not decide it: for an allow rule (deny false) nothing holds
+// then, for a deny rule its pattern matches. Either way the request is
+// refused rather than granted when PCRE gives up on a path.
+func (g *generator) pathsMatch(patterns []*compile.PathPattern, deny bool) string {
 	n := len(g.paths)
+	bit, match := "[01]", "1"
+	if deny {
+		bit, match = "[01E]", "[1E]"
+	}
 	if patterns == nil {
-		return "P[01]{" + strconv.Itoa(n) + "}"
+		return "P" + bit + "{" + strconv.Itoa(n) + "}"
 	}
 	var alts []string
 	for _, p := range patterns {
 		k := slices.Index(g.paths, p.Text)
-		alts = append(alts, fmt.Sprintf("[01]{%d}1[01]{%d}", k, n-k-1))
+		alts = append(alts, fmt.Sprintf("%s{%d}%s%s{%d}", bit, k, match, bit, n-k-1))
 	}
 	slices.Sort(alts)
 	return "P(?:" + strings.Join(slices.Compact(alts), "|") + ")"
@@ -680,7 +691,7 @@ func (g *generator) ruleMaps() {
 		if r.PrivateNetwork {
 			pna = "[tf]"
 		}
-		cells, paths, methods := g.cellsOf(r), g.pathsMatch(r.Paths), methodsOf(r)
+		cells, paths, methods := g.cellsOf(r), g.pathsMatch(r.Paths, false), methodsOf(r)
 		g.line("    \"~^%s\\|a\\|%s\\|%s\\|[01]\\|[tf]\\|%s$\" 1;", cells, paths, cookie, methods)
 		g.line("    \"~^%s\\|p\\|%s\\|[01]\\|1\\|%s\\|%s$\" 1;", cells, paths, pna, methods)
 		g.line("    default 0;")
@@ -691,19 +702,22 @@ func (g *generator) ruleMaps() {
 		g.line("# 1 when the deny rule at %d:%d covers the origin and path: its methods are", r.Pos.Line, r.Pos.Column)
 		g.line("# then not offered in Access-Control-Allow-Methods.")
 		g.line("map \"%s|%s\" %s {", g.name("cell"), g.pathBits(), g.name("s"+strconv.Itoa(i)))
-		g.line("    \"~^%s\\|%s$\" 1;", g.cellsOf(r), g.pathsMatch(r.Paths))
-		g.line("    default 0;")
+		g.line("    \"~^%s\\|%s$\" 1;", g.cellsOf(r), g.pathsMatch(r.Paths, true))
+		g.failClosed(1)
 		g.line("}")
 		g.line("")
 	}
-	g.line("# 1 when a deny rule covers the origin, the path and the method.")
+	g.line("# 1 when a deny rule covers the origin, the path and the method; 1 too when")
+	g.line("# a regular expression fails, as nginx then answers the default.")
 	g.line("map \"%s|%s|%s\" %s {", g.name("cell"), g.pathBits(), g.name("method"), g.name("veto"))
+	denies := 0
 	for _, r := range g.t.Rules {
 		if r.Effect == compile.Deny {
-			g.line("    \"~^%s\\|%s\\|%s$\" 1; # %d:%d", g.cellsOf(r), g.pathsMatch(r.Paths), methodsOf(r), r.Pos.Line, r.Pos.Column)
+			g.line("    \"~^%s\\|%s\\|%s$\" 1; # %d:%d", g.cellsOf(r), g.pathsMatch(r.Paths, true), methodsOf(r), r.Pos.Line, r.Pos.Column)
+			denies++
 		}
 	}
-	g.line("    default 0;")
+	g.failClosed(denies)
 	g.line("}")
 	g.line("")
 	g.line("# 1 when the request can be allowed at all: a path routers read alike, a valid")
@@ -714,6 +728,19 @@ func (g *generator) ruleMaps() {
 	g.line("    default 0;")
 	g.line("}")
 	g.line("")
+}
+
+// failClosed ends a map whose 1 takes something away with what it
+// answers when none of its n regular expressions matches: 0, through a
+// last one that matches anything, so that the default, which nginx answers
+// when a regular expression fails, can be 1.
+func (g *generator) failClosed(n int) {
+	if n == 0 {
+		g.line("    default 0;")
+		return
+	}
+	g.line("    \"~\" 0;")
+	g.line("    default 1;")
 }
 
 func describeHeaders(h headerSet) string {
@@ -834,9 +861,9 @@ func (g *generator) publicMaps() {
 		_, specific := g.t.OriginDependentPaths()
 		g.line("    \"~^0\" 1;")
 		if len(specific) > 0 {
-			g.line("    \"~^1\\|%s$\" 1;", g.pathsMatch(specific))
+			g.line("    \"~^1\\|%s$\" 1;", g.pathsMatch(specific, true))
 		}
-		g.line("    default 0;")
+		g.failClosed(1)
 	}
 	g.line("}")
 	g.line("")
@@ -844,7 +871,7 @@ func (g *generator) publicMaps() {
 	for i, r := range pub.Allow {
 		g.line("# 1 when the rule naming any at %d:%d covers the path and the request's method.", r.Pos.Line, r.Pos.Column)
 		g.line("map \"%s|$request_method\" %s {", g.pathBits(), g.name("u"+strconv.Itoa(i)))
-		g.line("    \"~^%s\\|%s$\" 1;", g.pathsMatch(r.Paths), methodsOf(r))
+		g.line("    \"~^%s\\|%s$\" 1;", g.pathsMatch(r.Paths, false), methodsOf(r))
 		g.line("    default 0;")
 		g.line("}")
 		g.line("")
@@ -853,8 +880,8 @@ func (g *generator) publicMaps() {
 	for i, r := range pub.Scoped {
 		g.line("# 1 when the deny rule naming any at %d:%d covers the path.", r.Pos.Line, r.Pos.Column)
 		g.line("map %s %s {", g.pathBits(), g.name("us"+strconv.Itoa(i)))
-		g.line("    \"~^%s$\" 1;", g.pathsMatch(r.Paths))
-		g.line("    default 0;")
+		g.line("    \"~^%s$\" 1;", g.pathsMatch(r.Paths, true))
+		g.failClosed(1)
 		g.line("}")
 		g.line("")
 		usBits.WriteString(g.name("us" + strconv.Itoa(i)))
@@ -862,9 +889,9 @@ func (g *generator) publicMaps() {
 	g.line("# 1 when a deny rule naming any covers the path and the request's method.")
 	g.line("map \"%s|$request_method\" %s {", g.pathBits(), g.name("uveto"))
 	for _, r := range pub.Deny {
-		g.line("    \"~^%s\\|%s$\" 1;", g.pathsMatch(r.Paths), methodsOf(r))
+		g.line("    \"~^%s\\|%s$\" 1;", g.pathsMatch(r.Paths, true), methodsOf(r))
 	}
-	g.line("    default 0;")
+	g.failClosed(len(pub.Deny))
 	g.line("}")
 	g.line("")
 	g.line("# The public grant, when every rule that grants it names any and none grants")

@@ -337,3 +337,58 @@ func (k *keepAlive) close() {
 		k.conn = nil
 	}
 }
+
+// TestPathRegexpErrorFailsClosed replaces, in an export, the regular
+// expressions of two path patterns with one PCRE gives up on (its match
+// limit), as a pattern nginx cannot finish on would: nginx then answers
+// the map's default. The request must be refused, never granted: the deny
+// rule's pattern counts as matching, the allow rule's as not.
+func TestPathRegexpErrorFailsClosed(t *testing.T) {
+	table := compileOne(t, `cors 1
+policy p {
+    allow "https://app.example.com" {
+        methods "GET", "PUT"
+        credentials
+    }
+    allow "https://app.example.com" {
+        paths "/open/**"
+        methods "GET", "PATCH"
+    }
+    deny "https://app.example.com" { paths "/**/admin/**" }
+}
+`)
+	// Exponential: two ways to read each byte, and no end that fits (paths
+	// without two digits in a row; no literal PCRE could look for first).
+	const hopeless = `^(?:[a-z0-9/]|[a-z0-9/])*[0-9][0-9]`
+	ngx := nginxtest.Start(t, func(listen, module string) ([]byte, error) {
+		conf, err := nginxexport.Config(table, nginxexport.Options{Upstream: "http://" + nginxtest.FreePort(t), Listen: []string{listen}, Module: module})
+		s := string(conf)
+		for _, p := range []string{"/**/admin/**", "/open/**"} {
+			rx := `"~` + nginxexport.PathRegexp(p) + `" 1;`
+			if !strings.Contains(s, rx) {
+				t.Fatalf("no map entry %s", rx)
+			}
+			s = strings.Replace(s, rx, `"~`+hopeless+`" 1;`, 1)
+		}
+		return []byte(s), err
+	}, nginxtest.Options{})
+	origin := [2]string{"Origin", "https://app.example.com"}
+	for _, path := range []string{"/v1/admin/users/all/of/them/at/once", "/open/data/of/every/kind/there/is"} {
+		for _, pr := range []corstest.Probe{
+			{Method: "GET", Target: path, Header: [][2]string{origin, {"Cookie", "a=b"}}},
+			{Method: "OPTIONS", Target: path, Header: [][2]string{origin, {"Access-Control-Request-Method", "PATCH"}}},
+		} {
+			got, err := send(ngx.Addr, pr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.cors) != 0 || pr.Method == "OPTIONS" && got.status != http.StatusForbidden {
+				t.Errorf("%s %s with the path's regular expression failing: granted %s", pr.Method, path, got)
+			}
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(ngx.Prefix, "logs", "error.log"))
+	if !strings.Contains(string(log), "pcre2_match() failed") {
+		t.Errorf("PCRE did not give up, the test tried nothing; error log:\n%.2000s", log)
+	}
+}
