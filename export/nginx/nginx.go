@@ -208,12 +208,7 @@ type headerSet struct {
 
 func newGenerator(t *compile.Table, opts Options) *generator {
 	g := &generator{t: t, opts: opts, cellID: map[*compile.Cell]string{}}
-	g.v = "cors_" + strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			return r
-		}
-		return '_'
-	}, t.Name) + "_"
+	g.v = VariablePrefix(t.Name)
 	g.cells = cells(t)
 	for i, c := range g.cells {
 		g.cellID[c] = "c" + strconv.Itoa(i)
@@ -241,6 +236,52 @@ func newGenerator(t *compile.Table, opts Options) *generator {
 		}
 	}
 	return g
+}
+
+// VariablePrefix returns the prefix of the nginx variables (and of the
+// njs import) of the export of the policy of the given name.
+//
+// nginx reads variable names without regard to case and allows only
+// letters, digits and "_" in them, so the prefix must tell apart every two
+// names once folded: "API" and "api" shared their variables, the second
+// file's maps silently replacing the first's, and "api-v1" and "api_v1"
+// could not be loaded together. A name of lower-case letters, digits and
+// "-" keeps its readable form, "-" written "_": cors_api_v1_. Any other
+// name, one with an upper-case letter or "_", starts with "_", which no
+// such name does (a name starts with a letter or "_"), and is escaped so
+// that each "_" says what follows: "_" and a lower-case letter for the
+// upper-case one, "_0" for "_", "_1" for "-": "API" is cors___a_p_i_ and
+// "api_v1" cors__api_0v1_. No two names give the same prefix, and as no
+// suffix the generator appends holds a "_" after which another suffix
+// follows, no two exports declare the same variable.
+func VariablePrefix(name string) string {
+	var b strings.Builder
+	b.WriteString("cors_")
+	plain := strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == "" && name != "" && name[0] >= 'a' && name[0] <= 'z'
+	if plain {
+		b.WriteString(strings.ReplaceAll(name, "-", "_"))
+		b.WriteString("_")
+		return b.String()
+	}
+	b.WriteString("_")
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'A' && c <= 'Z':
+			b.WriteByte('_')
+			b.WriteByte(c + 'a' - 'A')
+		case c == '_':
+			b.WriteString("_0")
+		case c == '-':
+			b.WriteString("_1")
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			b.WriteByte(c)
+		default:
+			// Not in an identifier; escaped all the same.
+			fmt.Fprintf(&b, "_2%02x", c)
+		}
+	}
+	b.WriteString("_")
+	return b.String()
 }
 
 func (g *generator) line(format string, args ...any) {
