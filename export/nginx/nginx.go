@@ -56,6 +56,15 @@ func Module() []byte { return slices.Clone(module) }
 // cannot carry exactly.
 const CodeRefused = "E001"
 
+// MaxExactKey is the longest exact key (not a regular expression) a map
+// of the configuration holds. nginx refuses a configuration with a key its
+// hash bucket cannot hold (map_hash_bucket_size, by default the cache line:
+// 64 bytes on amd64 and arm64, which hold a key of 46 with its pointer,
+// length and end mark), and map_hash_bucket_size, set in the http block,
+// cannot be set by two exports that share one. So a longer exact origin is
+// matched by a regular expression instead, and no other key grows.
+const MaxExactKey = 46
+
 // MaxCellRules is the most allow rules and method-scoped deny rules
 // together that may match one origin class: the configuration lists the
 // answer of every combination of them, 2^6 at most per class.
@@ -92,9 +101,6 @@ func Config(t *compile.Table, opts Options) ([]byte, error) {
 	}
 	g := newGenerator(t, opts)
 	g.write()
-	if g.err != nil {
-		return nil, g.err
-	}
 	return []byte(g.b.String()), nil
 }
 
@@ -197,7 +203,6 @@ type generator struct {
 	headers []headerSet     // the distinct header grants, one check each
 	grants  []*compile.Grant
 	dollar  bool // a value holds "$", written through a geo variable
-	err     error
 }
 
 // headerSet is what a rule grants of request headers.
@@ -627,8 +632,12 @@ func (g *generator) originMaps() {
 			}
 		}
 		switch {
-		case r.Exact:
+		case r.Exact && len("1"+r.Origin) <= MaxExactKey:
 			g.line("    %q %s;", "1"+r.Origin, id)
+		case r.Exact:
+			// Listed before every other regular expression, as the
+			// exact keys nginx looks up first.
+			g.line("    \"~^1%s$\" %s;", literal(r.Origin), id)
 		case !r.Below:
 			g.line("    \"~^1%s://%s%s$\" %s;", r.Scheme, literal(r.Host), port, id)
 		case r.Host == "":
@@ -821,31 +830,33 @@ func subsets(n int, f func(mask uint64)) {
 	}
 }
 
-// globalBits returns the bit string over all of list of the rules of cell
-// (cellRules) that mask selects.
-func globalBits(list, cellRules []*compile.Rule, mask uint64) string {
-	b := []byte(strings.Repeat("0", len(list)))
-	for i, r := range cellRules {
-		if mask&(1<<i) != 0 {
-			b[slices.Index(list, r)] = '1'
-		}
-	}
-	return string(b)
-}
-
 // grantMaps writes the answer of every combination of allow rules that can
-// each grant a request, and of the deny rules that take methods away.
+// each grant a request, and of the deny rules that take methods away: one
+// map per cell, keyed by the bits of the cell's own rules, and one that
+// picks the map of the request's cell. One map keyed by every rule's bit
+// had keys a bit longer per rule, and nginx refuses an exact key longer
+// than its hash bucket (46 bytes in the default 64), from 43 allow rules
+// on; a cell's keys hold at most MaxCellRules bits.
 func (g *generator) grantMaps() {
-	var aBits, sBits strings.Builder
-	for i := range g.allow {
-		aBits.WriteString(g.name("a" + strconv.Itoa(i)))
-	}
-	for i := range g.scoped {
-		sBits.WriteString(g.name("s" + strconv.Itoa(i)))
-	}
-	entries := map[string]string{}
-	var keys []string
+	g.line("# The grant of the rules that each grant the whole request: for a preflight, of")
+	g.line("# those that grant credentials when some do; one map per cell. Keys: kind and")
+	g.line("# gate, the bits of the cell's allow rules, of its method-scoped deny rules.")
+	var cells []string
 	for _, c := range g.cells {
+		if len(c.Allow) == 0 {
+			continue
+		}
+		id := g.cellID[c]
+		cells = append(cells, id)
+		var aBits, sBits strings.Builder
+		for _, r := range c.Allow {
+			aBits.WriteString(g.name("a" + strconv.Itoa(slices.Index(g.allow, r))))
+		}
+		for _, r := range c.Scoped {
+			sBits.WriteString(g.name("s" + strconv.Itoa(slices.Index(g.scoped, r))))
+		}
+		g.line("map \"%s%s:%s:%s\" %s {", g.name("kind"), g.name("gate"), aBits.String(), sBits.String(), g.name("grant"+id))
+		var entries []string
 		credentials := c.CredentialRules()
 		subsets(len(c.Allow), func(allow uint64) {
 			if allow == 0 {
@@ -859,28 +870,23 @@ func (g *generator) grantMaps() {
 						// grant credentials, when some do.
 						use = allow & credentials
 					}
-					key := kind + "1:" + globalBits(g.allow, c.Allow, allow) + ":" + globalBits(g.scoped, c.Scoped, scoped)
-					id := g.grantID(c.Grant(use, scoped), "g")
-					if prev, ok := entries[key]; ok && prev != id && g.err == nil {
-						// A grant depends on its rules alone, so this
-						// would be a bug of the table or of this package.
-						g.err = fmt.Errorf("nginx export: policy %s: the rules %s have two answers", g.t.Name, key)
-					}
-					if _, ok := entries[key]; !ok {
-						keys = append(keys, key)
-					}
-					entries[key] = id
+					key := kind + "1:" + maskBits(allow, len(c.Allow)) + ":" + maskBits(scoped, len(c.Scoped))
+					entries = append(entries, key+" "+g.grantID(c.Grant(use, scoped), "g"))
 				}
 			})
 		})
+		slices.Sort(entries)
+		for _, e := range entries {
+			g.line("    %s;", e)
+		}
+		g.line("    default \"\";")
+		g.line("}")
+		g.line("")
 	}
-	g.line("# The grant of the rules that each grant the whole request: for a preflight, of")
-	g.line("# those that grant credentials when some do. Keys: kind and gate, the allow")
-	g.line("# rules' bits, the method-scoped deny rules' bits.")
-	g.line("map \"%s%s:%s:%s\" %s {", g.name("kind"), g.name("gate"), aBits.String(), sBits.String(), g.name("grant"))
-	slices.Sort(keys)
-	for _, k := range keys {
-		g.line("    %s %s;", k, entries[k])
+	g.line("# The grant of the request's cell.")
+	g.line("map %s %s {", g.name("cell"), g.name("grant"))
+	for _, id := range cells {
+		g.line("    %s %s;", id, g.name("grant"+id))
 	}
 	g.line("    default \"\";")
 	g.line("}")
