@@ -22,6 +22,7 @@
 package nginx
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"regexp"
@@ -101,7 +102,65 @@ func Config(t *compile.Table, opts Options) ([]byte, error) {
 	}
 	g := newGenerator(t, opts)
 	g.write()
-	return []byte(g.b.String()), nil
+	conf := []byte(g.b.String())
+	if n, line := longestParameter(conf); n > MaxParameter {
+		var errs lang.ErrorList
+		errs.Add(t.Pos, t.Pos, CodeRefused, "nginx export: policy %s: the configuration would hold a parameter of %d bytes (%.60s…), past the %d nginx reads; write fewer path patterns (one with * or ** that covers several), or deny fewer origins under one wildcard",
+			t.Name, n, strings.TrimSpace(line), MaxParameter)
+		return nil, errs
+	}
+	return conf, nil
+}
+
+// MaxParameter is the longest parameter, quotes included, that nginx's
+// configuration reader takes: it reads through a 4096-byte buffer and
+// refuses a longer one ("too long parameter"), which hundreds of path
+// patterns, or a wildcard over hundreds of denied origins, make.
+const MaxParameter = 4094
+
+// longestParameter returns the length of the longest parameter of an
+// nginx configuration, as nginx splits it (blanks, ";", "{" and "}"
+// between parameters, a quoted one whole with its quotes, "#" to the end of
+// the line a comment), and the line that holds it.
+func longestParameter(conf []byte) (longest int, line string) {
+	lineOf := func(at int) string {
+		start := bytes.LastIndexByte(conf[:at], '\n') + 1
+		end := bytes.IndexByte(conf[at:], '\n')
+		if end < 0 {
+			return string(conf[start:])
+		}
+		return string(conf[start : at+end])
+	}
+	for i := 0; i < len(conf); {
+		c := conf[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';' || c == '{' || c == '}':
+			i++
+			continue
+		case c == '#':
+			for i < len(conf) && conf[i] != '\n' {
+				i++
+			}
+			continue
+		}
+		start := i
+		if c == '"' || c == '\'' {
+			for i++; i < len(conf) && conf[i] != c; i++ {
+				if conf[i] == '\\' {
+					i++
+				}
+			}
+			i++ // the closing quote
+		} else {
+			for i < len(conf) && !strings.ContainsRune(" \t\n\r;{", rune(conf[i])) {
+				i++
+			}
+		}
+		if n := min(i, len(conf)) - start; n > longest {
+			longest, line = n, lineOf(start)
+		}
+	}
+	return longest, line
 }
 
 var (

@@ -2,6 +2,7 @@ package nginx_test
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"regexp"
@@ -54,6 +55,18 @@ func compileOne(t *testing.T, src string) *compile.Table {
 
 // TestRefusals holds the constructs nginx cannot carry exactly to an error
 // that names each, at its position.
+// manyPaths returns n path patterns as a list.
+func manyPaths(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", fmt.Sprintf("/p%d/**", i))
+	}
+	return b.String()
+}
+
 func TestRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name, policy string
@@ -84,6 +97,9 @@ policy p {
     deny "https://a.example" { methods "PUT" }
 }
 `, []string{`2:1 policy p: 7 allow rules and method-scoped deny rules match the origins https://a.example; .*stops at 6`}},
+		{"a parameter longer than nginx reads", "cors 1\npolicy p {\n    allow \"https://a.example\" {\n        paths " +
+			manyPaths(400) + "\n    }\n}\n",
+			[]string{`2:1 policy p: the configuration would hold a parameter of \d+ bytes .*, past the 4094 nginx reads`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := nginxexport.Config(compileOne(t, tc.policy), goldenOptions)
@@ -103,6 +119,11 @@ policy p {
 				}
 			}
 		})
+	}
+	// A hundred paths in a rule are still exported: nginx reads them
+	// (checked with nginx -t; four hundred it refuses, "too long parameter").
+	if _, err := nginxexport.Config(compileOne(t, "cors 1\npolicy p {\n    allow \"https://a.example\" {\n        paths "+manyPaths(100)+"\n    }\n}\n"), goldenOptions); err != nil {
+		t.Errorf("100 paths in a rule: %v", err)
 	}
 	// Six rules on one origin are still exported.
 	if _, err := nginxexport.Config(compileOne(t, `cors 1
