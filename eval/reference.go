@@ -191,10 +191,10 @@ func reference(t *compile.Table, r *Request) Decision {
 }
 
 // refUnjudgeable reports whether a path is one routers read in different
-// ways: not starting with /, with a dot segment, a backslash, or an escaped
-// slash or backslash in either case.
+// ways: not starting with /, with a dot segment, a backslash, a NUL byte,
+// or an escaped slash or backslash in either case.
 func refUnjudgeable(p string) bool {
-	if !strings.HasPrefix(p, "/") || strings.Contains(p, "\\") {
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\\x00") {
 		return true
 	}
 	lower := strings.ToLower(p)

@@ -25,9 +25,9 @@
 // that is what makes a region's witness stand for all of it.
 //
 // Only the paths a CORS engine judges are counted. A path with a dot segment
-// ("." or ".."), a backslash, or an escaped slash or backslash ("%2F",
-// "%5C", in either case) is denied whatever the policy (SPEC.md, "Paths as
-// routers see them"), so the byte product carries a small automaton that
+// ("." or ".."), a backslash, an escaped slash or backslash ("%2F",
+// "%5C", in either case) or a NUL byte is denied whatever the policy
+// (SPEC.md, "Paths as routers see them"), so the byte product carries a small automaton that
 // rejects such segments: no region holds one and no witness is one.
 //
 // Both products are bounded: past MaxStates states in either, or MaxWork

@@ -12,9 +12,9 @@ type segClass struct {
 }
 
 // The bytes the safety automaton reads apart from the others: "." for dot
-// segments, and the letters of "%2F" and "%5C" in either case. A backslash
-// and a slash are never read: the one makes a path unjudged, the other ends
-// a segment.
+// segments, and the letters of "%2F" and "%5C" in either case. A backslash,
+// NUL and a slash are never read: the first two make a path unjudged, the
+// other ends a segment.
 const safetyBytes = ".%25fFcC"
 
 // otherBytes are the candidates, most readable first, for the one byte that
@@ -33,7 +33,7 @@ const (
 )
 
 func (s safety) step(c byte) (safety, bool) {
-	if c == '\\' || s.escape == esc2 && (c == 'f' || c == 'F') || s.escape == esc5 && (c == 'c' || c == 'C') {
+	if c == 0 || c == '\\' || s.escape == esc2 && (c == 'f' || c == 'F') || s.escape == esc5 && (c == 'c' || c == 'C') {
 		return s, false
 	}
 	switch {

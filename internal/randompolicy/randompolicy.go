@@ -59,7 +59,7 @@ var (
 		"https://example.com:8443", "https://example.com:9000", "https://x.example.com:9000",
 		"https://a_b.example.com", "https://xn--f.example.com", "https://xn--bcher-kva.example.com", "https://-x.example.com",
 		"http://localhost:", "https://a.example.com:", "http://[::1]:"} // an empty port, which url.Parse takes
-	RequestPaths = []string{"/api/x", "/api/v/x", "/public/", "/", "/other", "/api", "/public/../api/x", "/api/x%2Fy", "/api//x", "/api/x\\y",
+	RequestPaths = []string{"/api/x", "/api/x\x00y", "/api/v/x", "/public/", "/", "/other", "/api", "/public/../api/x", "/api/x%2Fy", "/api//x", "/api/x\\y",
 		"/api/vx", "/api/v/w/x", "/public/a.png", "/public/a/b.png"}
 	RequestMethods = []string{"GET", "PUT", "OPTIONS", "patch", "DELETE", "POST", "HEAD", "PATCH"}
 	RequestHeaders = []string{"content-type", "X-A", "authorization", "x-b", "x-c", " , ", "bad header"}
