@@ -50,7 +50,46 @@ func format[T any](filename string, src []byte, parse func(string, []byte) (*T, 
 	if diff := tokensDiffer(tokens, printed); diff != "" {
 		return nil, fmt.Errorf("%s: internal error: formatting would change the file's meaning (%s); the file was left as it is", filename, diff)
 	}
+	if r, ok := any(f).(interface{ ruleStarts() map[int]bool }); ok {
+		if msg := silencesMoved(tokens, printed, r.ruleStarts()); msg != "" {
+			return nil, &silenceMovedError{filename, msg}
+		}
+	}
 	return out, nil
+}
+
+// A silenceMovedError is the error of a file whose layout the printer
+// cannot give without moving a silence onto a rule or off one: a silence
+// placed among the tokens of a rule or profile header, which the printer
+// puts above the next statement. Only its writer can say which rule it is
+// about.
+type silenceMovedError struct{ filename, msg string }
+
+func (e *silenceMovedError) Error() string {
+	return e.filename + ":" + e.msg + "; put it on a line of its own right above the rule it is about, or remove it; the file was left as it is"
+}
+
+// ruleStarts returns the offsets of the first tokens of the file's rules:
+// the tokens a silence can be about (Silence.Covers).
+func (f *File) ruleStarts() map[int]bool {
+	starts := map[int]bool{}
+	for _, d := range f.Decls {
+		p, ok := d.(*Policy)
+		if !ok {
+			continue
+		}
+		for _, it := range p.Items {
+			switch it := it.(type) {
+			case *Rule:
+				starts[it.Pos.Offset] = true
+			case *Profile:
+				for _, r := range it.Rules {
+					starts[r.Pos.Offset] = true
+				}
+			}
+		}
+	}
+	return starts
 }
 
 // tokensDiffer compares the tokens of a source and of its printed form,
@@ -63,22 +102,36 @@ func tokensDiffer(src, out []lexer.Token) string {
 	if diff := sequencesDiffer(src, out, func(t lexer.Token) bool { return t.Type != tokWhitespace && t.Type != tokComment }); diff != "" {
 		return diff
 	}
-	if diff := sequencesDiffer(src, out, func(t lexer.Token) bool { return t.Type == tokComment }); diff != "" {
-		return diff
-	}
-	return silencesMoved(src, out)
+	return sequencesDiffer(src, out, func(t lexer.Token) bool { return t.Type == tokComment })
 }
 
-// silencesMoved says where a silence would stand above another token in
-// out than in src, or returns "": a silence is about the statement below it
-// (Silence.Covers), so moving one would change which findings a policy
-// passes with, although the tree is the same.
-func silencesMoved(src, out []lexer.Token) string {
+// silencesMoved says where a silence would stand above a rule in out that
+// it did not stand above in src, or the other way round, or returns "": a
+// silence is about the rule below it (Silence.Covers), so that move would
+// change which findings the policy passes with, although the tree is the
+// same. src and out hold the same tokens and comments (tokensDiffer), and
+// rules holds the offsets in src of the rules' first tokens. A silence
+// the printer moves between other tokens (from above a "{" to above the
+// clause after it) silences nothing in either place, and passes.
+func silencesMoved(src, out []lexer.Token, rules map[int]bool) string {
+	var read []int // the indexes in src of the tokens the parser reads
+	for i, t := range src {
+		if t.Type != tokWhitespace && t.Type != tokComment && !t.EOF() {
+			read = append(read, i)
+		}
+	}
+	rule := func(ordinal int) bool { return ordinal >= 0 && rules[src[read[ordinal]].Pos.Offset] }
 	a, b := silencePlaces(src), silencePlaces(out)
 	for i := range min(len(a), len(b)) {
-		if a[i].above != b[i].above {
-			return fmt.Sprintf("the silence at %s would stand above another statement at %s of the output",
-				lineColumn(src[a[i].at]), lineColumn(out[b[i].at]))
+		from, to := a[i].above, b[i].above
+		switch {
+		case from == to:
+		case rule(to):
+			return fmt.Sprintf("%s: formatted, this silence would stand above the rule at %s, which it does not silence here",
+				lineColumn(src[a[i].at]), lineColumn(src[read[to]]))
+		case rule(from):
+			return fmt.Sprintf("%s: formatted, this silence would no longer stand above the rule at %s",
+				lineColumn(src[a[i].at]), lineColumn(src[read[from]]))
 		}
 	}
 	return "" // the comparison of comments has found the same silences

@@ -2,6 +2,7 @@ package lang
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"regexp"
 	"strings"
@@ -181,6 +182,9 @@ func checkRoundTrip[T any](t *testing.T, name string, src []byte, parse func(str
 		return
 	}
 	out, err := format(name, src)
+	if _, moved := errors.AsType[*silenceMovedError](err); moved {
+		return // a silence among a header's tokens: only its writer can place it
+	}
 	if err != nil {
 		t.Fatalf("input parses but does not format: %v", err)
 	}
