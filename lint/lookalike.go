@@ -17,7 +17,14 @@ import (
 // so that it reads as a Latin word: "аррӏе" for "apple". Either can be
 // registered by anyone to pass for the name it imitates.
 func lookalike(host string) (label, why string) {
-	for l := range strings.SplitSeq(host, ".") {
+	labels := strings.Split(host, ".")
+	// Under a Cyrillic top-level domain (.рф, .бел) a Cyrillic name is
+	// what one expects to read, and browsers show it as written.
+	cyrillicTLD := false
+	if tld, err := idna.Punycode.ToUnicode(labels[len(labels)-1]); err == nil {
+		cyrillicTLD = slices.Equal(scriptsOf(tld), []string{"Cyrillic"})
+	}
+	for _, l := range labels {
 		if !strings.HasPrefix(l, "xn--") {
 			continue
 		}
@@ -28,7 +35,7 @@ func lookalike(host string) (label, why string) {
 		if scripts := scriptsOf(u); mixes(scripts) {
 			return u, "whose letters mix " + strings.Join(scripts, " and ")
 		}
-		if twin, ok := latinTwin(u); ok {
+		if twin, ok := latinTwin(u); ok && !cyrillicTLD {
 			return u, `Cyrillic letters that each look like a Latin one, read as "` + twin + `"`
 		}
 	}
@@ -50,11 +57,13 @@ var scripts = []script{
 }
 
 // scriptsOf names the scripts of s's letters, in the order of scripts; a
-// letter of a script not there counts as "other".
+// letter of a script not there counts as "other". Letters that every
+// script uses (Common: the Japanese long-vowel mark ー, 〆; Inherited:
+// combining marks) belong to none.
 func scriptsOf(s string) []string {
 	seen := make([]bool, len(scripts)+1)
 	for _, r := range s {
-		if !unicode.IsLetter(r) {
+		if !unicode.IsLetter(r) || unicode.In(r, unicode.Common, unicode.Inherited) {
 			continue
 		}
 		i := slices.IndexFunc(scripts, func(sc script) bool { return unicode.Is(sc.table, r) })
