@@ -59,9 +59,6 @@ func writeFile(name string, src []byte, info fs.FileInfo, data []byte) (err erro
 	if !writableByUs(info) {
 		return fmt.Errorf("the file's mode does not let you write it (%v, %s)", info.Mode(), ownerOf(info))
 	}
-	if !modeSurvivesWrite(info) {
-		return fmt.Errorf("a write would clear its setuid or setgid bit, which only its owner may set again (%v, %s)", info.Mode(), ownerOf(info))
-	}
 	f, err := os.OpenFile(name, os.O_RDWR, 0)
 	if err != nil {
 		return err
@@ -70,10 +67,20 @@ func writeFile(name string, src []byte, info fs.FileInfo, data []byte) (err erro
 	if err := sameAsRead(f, src, info); err != nil {
 		return err
 	}
-	backup := writeBackup(name, src, info.Mode())
+	// The mode now, not when the file was read: a chmod made since is
+	// the owner's, and putting back the old mode would undo it.
+	opened, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	mode := opened.Mode()
+	if !modeSurvivesWrite(opened) {
+		return fmt.Errorf("a write would clear its setuid or setgid bit, which only its owner, in its group, may set again (%v, %s)", mode, ownerOf(opened))
+	}
+	backup := writeBackup(name, src, mode)
 	if err := overwrite(f, data); err != nil {
 		undo := overwrite(f, src)
-		keepMode(f, info.Mode())
+		keepMode(f, mode)
 		if undo != nil {
 			if backup != "" {
 				return fmt.Errorf("%w; restoring the original failed too (%v): it is in %s", err, undo, backup)
@@ -88,8 +95,8 @@ func writeFile(name string, src []byte, info fs.FileInfo, data []byte) (err erro
 	if backup != "" {
 		os.Remove(backup)
 	}
-	if err := keepMode(f, info.Mode()); err != nil {
-		return &modeError{fmt.Errorf("the write cleared its mode bits, now %v, and putting back %v failed: %w", currentMode(f), info.Mode(), err)}
+	if err := keepMode(f, mode); err != nil {
+		return &modeError{fmt.Errorf("the write cleared its mode bits, now %v, and putting back %v failed: %w", currentMode(f), mode, err)}
 	}
 	return nil
 }
@@ -107,7 +114,15 @@ func keepMode(f *os.File, mode fs.FileMode) error {
 	if now.Mode() == mode {
 		return nil
 	}
-	return f.Chmod(mode)
+	if err := f.Chmod(mode); err != nil {
+		return err
+	}
+	// The kernel may drop setgid from a chmod without an error, when the
+	// owner is not in the file's group.
+	if now, err = f.Stat(); err == nil && now.Mode() != mode {
+		return fmt.Errorf("the system kept %v", now.Mode())
+	}
+	return err
 }
 
 // currentMode returns the mode of the open file f, for messages.

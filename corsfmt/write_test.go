@@ -123,6 +123,16 @@ func TestWriteRestoresSetuid(t *testing.T) {
 	if err := os.Chmod(other, 0o777|fs.ModeSetuid|fs.ModeSetgid); err != nil {
 		t.Fatal(err)
 	}
+	// A setgid file of nobody's whose group nobody is not in: a chmod by
+	// nobody would drop setgid without an error.
+	foreign := filepath.Join(dir, "foreign-group.cors")
+	writeFiles(t, dir, map[string]string{"foreign-group.cors": messy})
+	if err := os.Chown(foreign, nobody, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(foreign, 0o775|fs.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(bin, "-test.run=^TestWriteRestoresSetuid$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), "CORSFMT_TEST_SETUID_DIR="+dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}}}
@@ -190,6 +200,18 @@ func checkSetuidKept(t *testing.T, dir string) {
 	}
 	if after, _ := stat(t, other); after.Mode() != before.Mode() {
 		t.Errorf("other.cors has mode %v, want %v", after.Mode(), before.Mode())
+	}
+	// Our own setgid file of a group we are not in: refused too.
+	foreign := filepath.Join(dir, "foreign-group.cors")
+	if before, err = os.Stat(foreign); err != nil {
+		t.Fatal(err)
+	}
+	code, stderr = formatW(t, foreign)
+	if code == 0 || !strings.Contains(stderr, "foreign-group.cors: not written: a write would clear its setuid or setgid bit") {
+		t.Errorf("-w on a setgid file of a group not ours: exit %d, %q; want it refused", code, stderr)
+	}
+	if after, _ := stat(t, foreign); after.Mode() != before.Mode() || readFile(t, foreign) != messy {
+		t.Errorf("foreign-group.cors changed: mode %v, want %v", after.Mode(), before.Mode())
 	}
 }
 
@@ -501,5 +523,30 @@ func TestWalkRefusesFileReplaced(t *testing.T) {
 		if code != 2 || !strings.Contains(out, "replaced while corsfmt walked") || strings.Contains(out, "null") || strings.Contains(out, "outside") {
 			t.Errorf("corsfmt %s: exit %d, output:\n%s\nwant 2 and %s refused, its link's target not read", strings.Join(tc.args, " "), code, out, tc.file)
 		}
+	}
+}
+
+// TestWriteKeepsAChmodMadeSinceTheRead checks that -w puts back the mode
+// the file has when it is written, not the one it had when read: an
+// owner who tightened it meanwhile is not undone.
+func TestWriteKeepsAChmodMadeSinceTheRead(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "p.cors")
+	if err := os.WriteFile(name, []byte(messy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(name, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	beforeWrite = func(string) { os.Chmod(name, 0o600) }
+	defer func() { beforeWrite = nil }()
+	if err := writeFile(name, []byte(messy), info, []byte(tidy)); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := stat(t, name); after.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v after -w; the chmod to 0600 made before the write was undone", after.Mode())
 	}
 }

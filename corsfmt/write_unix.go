@@ -40,13 +40,18 @@ func inGroup(gid int) bool {
 // modeSurvivesWrite reports whether writing the file leaves its mode as it
 // is, or lets us put it back: Linux clears the setuid bit, and setgid with
 // group execute, on a write by a process without CAP_FSETID, and only the
-// file's owner (or root) may set them again.
+// file's owner (or root) may set them again, setgid only if in the file's
+// group (a chmod by an owner outside it drops setgid without an error).
 func modeSurvivesWrite(info fs.FileInfo) bool {
-	if info.Mode()&(fs.ModeSetuid|fs.ModeSetgid) == 0 || os.Geteuid() == 0 {
+	mode := info.Mode()
+	if mode&(fs.ModeSetuid|fs.ModeSetgid) == 0 || os.Geteuid() == 0 {
 		return true
 	}
 	st, ok := info.Sys().(*syscall.Stat_t)
-	return !ok || int(st.Uid) == os.Geteuid()
+	if !ok {
+		return true
+	}
+	return int(st.Uid) == os.Geteuid() && (mode&fs.ModeSetgid == 0 || inGroup(int(st.Gid)))
 }
 
 // ownerOf names the owner and group of a file, for messages.
