@@ -3,7 +3,6 @@ package eval
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync/atomic"
 
@@ -204,7 +203,7 @@ func FromContext(ctx context.Context) *Decision {
 func requestPath(r *http.Request) string {
 	p := r.URL.Path
 	if raw := r.URL.RawPath; raw != "" && strings.Count(raw, "/") != strings.Count(p, "/") {
-		if decoded, err := url.PathUnescape(raw); err == nil && decoded == p {
+		if decodesTo(raw, p) {
 			return raw // it holds %2F: decoding it would split a segment in two
 		}
 	}
@@ -212,4 +211,36 @@ func requestPath(r *http.Request) string {
 		return "/"
 	}
 	return p
+}
+
+// decodesTo reports whether the escaped path raw decodes to p, as
+// url.PathUnescape would decode it, without making the decoded copy: the
+// request path is read on every request.
+func decodesTo(raw, p string) bool {
+	j := 0
+	for i := 0; i < len(raw); i, j = i+1, j+1 {
+		c := raw[i]
+		if c == '%' {
+			if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
+				return false
+			}
+			c, i = unhex(raw[i+1])<<4|unhex(raw[i+2]), i+2
+		}
+		if j == len(p) || p[j] != c {
+			return false
+		}
+	}
+	return j == len(p)
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }

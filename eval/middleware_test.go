@@ -1,9 +1,11 @@
 package eval
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -144,6 +146,8 @@ func TestMiddlewareAllocs(t *testing.T) {
 		{"actual", plain, req("GET", "/api/items", map[string]string{"Origin": app}), 1},
 		{"actual with the decision in the context", withDecision, req("GET", "/api/items", map[string]string{"Origin": app}), 3},
 		{"preflight", plain, req("OPTIONS", "/api/items", map[string]string{"Origin": app, "Access-Control-Request-Method": "PUT"}), 1},
+		// The path kept escaped (RawPath) is checked against Path in place.
+		{"actual, path with an escaped slash", plain, req("GET", "/api/a%2Fb%41c", map[string]string{"Origin": app}), 1},
 	}
 	for _, tt := range tests {
 		w := &headerOnly{h: http.Header{}}
@@ -162,3 +166,23 @@ type headerOnly struct{ h http.Header }
 func (w *headerOnly) Header() http.Header         { return w.h }
 func (w *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
 func (w *headerOnly) WriteHeader(int)             {}
+
+// TestDecodesTo holds decodesTo to url.PathUnescape by brute force: every
+// raw path it reads, against its own decoding and against a near miss.
+func TestDecodesTo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "%%%2fF5cC/a0gG9+"
+	for range 200000 {
+		b := make([]byte, rng.IntN(10))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		raw := string(b)
+		decoded, err := url.PathUnescape(raw)
+		for _, p := range []string{decoded, decoded + "a", strings.TrimSuffix(decoded, "/"), "/" + decoded} {
+			if want := err == nil && p == decoded; decodesTo(raw, p) != want {
+				t.Fatalf("decodesTo(%q, %q) = %v, want %v", raw, p, !want, want)
+			}
+		}
+	}
+}
