@@ -14,6 +14,21 @@ import (
 
 // builds returns the builds of a file: production ("") and every profile
 // its policies declare.
+// policyTable compiles src and returns the table of its policy name,
+// failing the test on any error.
+func policyTable(t testing.TB, filename, src, name string) *Table {
+	t.Helper()
+	prog, err := CompileSource(filename, []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := prog.Policy(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
 func builds(t *testing.T, path string, src []byte) []string {
 	t.Helper()
 	f, err := lang.Parse(path, src)

@@ -77,14 +77,7 @@ func TestDuplicatesThroughSets(t *testing.T) {
 		"    allow many, more\n" +
 		"    allow twice\n" +
 		"}\n"
-	prog, err := CompileSource("dups.cors", []byte(src), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := prog.Policy("p")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tab := policyTable(t, "dups.cors", src, "p")
 	literals := func(r *Rule) []string {
 		var out []string
 		for _, d := range r.Duplicates {

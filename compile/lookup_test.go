@@ -242,14 +242,7 @@ func TestLookupFullWidthAddress(t *testing.T) {
 			t.Errorf("%s: got %v, want one C005", src, err)
 		}
 	}
-	prog, err := CompileSource("ip.cors", []byte("cors 1\n\npolicy p {\n    allow \"https://１０.０.０.１\"\n}\n"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := prog.Policy("p")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tab := policyTable(t, "ip.cors", "cors 1\n\npolicy p {\n    allow \"https://１０.０.０.１\"\n}\n", "p")
 	for origin, want := range map[string]int{
 		"https://10.0.0.1":   1,
 		"https://a.10.0.0.1": 0,
@@ -271,14 +264,7 @@ func TestLookupFullWidthAddress(t *testing.T) {
 // (found by attacking the compiler: the pattern was refused, so no policy
 // could allow an origin the request side accepts).
 func TestLookupIPv4MappedAddress(t *testing.T) {
-	prog, err := CompileSource("ip.cors", []byte("cors 1\n\npolicy p {\n    allow \"https://[::ffff:1.2.3.4]\"\n}\n"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := prog.Policy("p")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tab := policyTable(t, "ip.cors", "cors 1\n\npolicy p {\n    allow \"https://[::ffff:1.2.3.4]\"\n}\n", "p")
 	if c, ok := tab.Lookup("https://[::ffff:102:304]"); !ok || len(c.Allow) != 1 {
 		t.Errorf("Lookup of the address as browsers send it: valid %v, allowed %v", ok, ok && len(c.Allow) > 0)
 	}

@@ -17,6 +17,9 @@ import (
 // so that it reads as a Latin word: "аррӏе" for "apple". Either can be
 // registered by anyone to pass for the name it imitates.
 func lookalike(host string) (label, why string) {
+	if !strings.Contains(host, "xn--") {
+		return "", "" // ASCII all through: nothing to read otherwise
+	}
 	labels := strings.Split(host, ".")
 	// Under a Cyrillic top-level domain (.рф, .бел) a Cyrillic name is
 	// what one expects to read, and browsers show it as written.
