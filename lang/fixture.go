@@ -108,7 +108,7 @@ func ParseFixtures(filename string, src []byte) (*FixtureFile, error) {
 // parseFixtures is ParseFixtures, returning the tokens too, for
 // FormatFixtures' proof.
 func parseFixtures(filename string, src []byte) (*FixtureFile, []lexer.Token, error) {
-	f, tokens, errs := parseTokens(fixtureParser, fixtureGrammar, filename, src)
+	f, tokens, errs := parseTokens(fixtureParser, fixtureGrammar, setFixtureSpans, filename, src)
 	if f != nil && f.Version.Number() != FixtureVersion {
 		addVersionError(&errs, f.Version.Pos, f.Version.EndPos, "fixture", f.Version.Text, FixtureVersion)
 	}

@@ -181,6 +181,7 @@ func checkRoundTrip[T any](t *testing.T, name string, src []byte, parse func(str
 		}
 		return
 	}
+	checkSpans(t, file, src)
 	out, err := format(name, src)
 	if _, moved := errors.AsType[*silenceMovedError](err); moved {
 		return // a silence among a header's tokens: only its writer can place it

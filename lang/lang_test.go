@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/corspolicy/cors/internal/goldentest"
 	"github.com/google/go-cmp/cmp"
@@ -28,10 +29,10 @@ func TestParseGolden(t *testing.T) {
 	})
 }
 
-// checkSpans asserts that every node's span lies inside its parent's, that
-// spans of siblings do not overlap, and that each span's text starts and
-// ends with a token, not with blanks.
-func checkSpans(t *testing.T, f *File, src []byte) {
+// checkSpans asserts that every node's span in tree lies inside its
+// parent's, that spans of siblings do not overlap, and that each span's text
+// starts and ends with a token, not with blanks.
+func checkSpans(t *testing.T, tree any, src []byte) {
 	t.Helper()
 	var walk func(v reflect.Value, parent Span)
 	walk = func(v reflect.Value, parent Span) {
@@ -57,13 +58,22 @@ func checkSpans(t *testing.T, f *File, src []byte) {
 			if !ok {
 				return
 			}
-			if _, isComment := v.Addr().Interface().(*Comment); !isComment {
+			_, isComment := v.Addr().Interface().(*Comment)
+			if !isComment {
 				if span.Pos.Offset < parent.Pos.Offset || span.EndPos.Offset > parent.EndPos.Offset {
 					t.Errorf("%s: %s span %v-%v outside its parent's %v-%v", span.Pos, v.Type().Name(),
 						span.Pos.Offset, span.EndPos.Offset, parent.Pos.Offset, parent.EndPos.Offset)
 				}
 			}
+			for _, p := range []Position{span.Pos, span.EndPos} {
+				if line, col := lineColumnAt(src, p.Offset); p.Line != line || p.Column != col {
+					t.Errorf("%s: %s at offset %d, which is %d:%d", p, v.Type().Name(), p.Offset, line, col)
+				}
+			}
 			text := string(src[span.Pos.Offset:span.EndPos.Offset])
+			if isComment {
+				text = strings.TrimRight(text, " \t\r") // a comment's token holds its trailing blanks
+			}
 			if text == "" || strings.TrimSpace(text) != text {
 				t.Errorf("%s: %s span %q has blanks at an edge or is empty", span.Pos, v.Type().Name(), text)
 			}
@@ -75,7 +85,15 @@ func checkSpans(t *testing.T, f *File, src []byte) {
 		}
 	}
 	whole := Span{EndPos: Position{Offset: len(src)}}
-	walk(reflect.ValueOf(f), whole)
+	walk(reflect.ValueOf(tree), whole)
+}
+
+// lineColumnAt returns the line and the column in runes, both from 1, of
+// byte offset off in src.
+func lineColumnAt(src []byte, off int) (line, col int) {
+	head := src[:off]
+	lineStart := bytes.LastIndexByte(head, '\n') + 1
+	return bytes.Count(head, []byte("\n")) + 1, utf8.RuneCount(head[lineStart:]) + 1
 }
 
 // dump writes a tree as indented text: each node with its type and span,

@@ -46,7 +46,7 @@ func Parse(filename string, src []byte) (*File, error) {
 
 // parsePolicy is Parse, returning the tokens too, for Format's proof.
 func parsePolicy(filename string, src []byte) (*File, []lexer.Token, error) {
-	file, tokens, errs := parseTokens(parser, policyGrammar, filename, src)
+	file, tokens, errs := parseTokens(parser, policyGrammar, setFileSpans, filename, src)
 	if file != nil {
 		errs = append(errs, check(file)...)
 	}
@@ -74,7 +74,7 @@ const maxErrors = 10
 // fault, up to the next one of its block, and parses again, so that one
 // mistake is reported once and the statements after it are read. At most
 // one error is kept per line.
-func parseTokens[T any](p *participle.Parser[T], g *grammar, filename string, src []byte) (*T, []lexer.Token, ErrorList) {
+func parseTokens[T any](p *participle.Parser[T], g *grammar, setSpans func(*T, []lexer.Token) bool, filename string, src []byte) (*T, []lexer.Token, ErrorList) {
 	tokens, errs := scan(filename, src)
 	if tokens == nil {
 		errs.Sort()
@@ -89,13 +89,19 @@ func parseTokens[T any](p *participle.Parser[T], g *grammar, filename string, sr
 	// fewer of its errors.
 	budget := recoveryBudget
 	for {
-		peeker, err := lexer.Upgrade(&tokenStream{tokens: work}, tokWhitespace, tokComment)
+		// Participle reads only the tokens of the grammar: it neither
+		// copies the blanks nor steps over them at each peek.
+		peeker, err := lexer.Upgrade(&tokenStream{tokens: work, significant: true})
 		if err != nil {
 			errs = append(errs, &Error{Code: CodeSyntax, Msg: err.Error()})
 			break
 		}
 		v, err := p.ParseFromLexer(peeker)
 		if err == nil {
+			if !setSpans(v, work) {
+				errs = append(errs, &Error{Code: CodeSyntax, Msg: "internal error: the parse tree does not match the tokens; please report this file"})
+				return nil, tokens, errs
+			}
 			// What is left parsed: the tree, partial when there were
 			// errors, lets a caller check the statements read.
 			return v, tokens, errs
@@ -243,14 +249,14 @@ scan:
 	}
 	resume := Position{}
 	if to < len(tokens) {
-		resume = Position(tokens[to].Pos)
+		resume = fromLexer(tokens[to].Pos)
 	}
 	return slices.Delete(tokens, from, to), resume, true
 }
 
 // endOf returns the position just after a token that holds no newline.
 func endOf(t lexer.Token) Position {
-	end := Position(t.Pos)
+	end := fromLexer(t.Pos)
 	end.Offset += len(t.Value)
 	end.Column += utf8.RuneCountInString(t.Value)
 	return end
@@ -262,9 +268,9 @@ func comments(tokens []lexer.Token) []*Comment {
 	var out []*Comment
 	eachComment(tokens, func(at, above, _ int) {
 		t := tokens[at]
-		c := &Comment{Span: Span{Pos: Position(t.Pos), EndPos: endOf(t)}, Text: commentText(t)}
+		c := &Comment{Span: Span{Pos: fromLexer(t.Pos), EndPos: endOf(t)}, Text: commentText(t)}
 		if above >= 0 {
-			c.Above = Position(tokens[above].Pos)
+			c.Above = fromLexer(tokens[above].Pos)
 		}
 		out = append(out, c)
 	})

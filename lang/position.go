@@ -1,17 +1,24 @@
 package lang
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
 
 // Position is a place in a source file.
 //
-// Its fields have the names and types of participle's lexer.Position so that
-// the parser fills them directly, but the type belongs to this package: users
-// of the AST never import participle.
+// The type belongs to this package, so users of the AST never import
+// participle, and it is not convertible to participle's lexer.Position: if
+// it were, participle would fill every node's Span by reflection, at a
+// quarter of the parse's time. The parser sets spans in one walk over the
+// tokens instead (see spans.go).
 type Position struct {
-	Filename string // file name, as given to Parse
-	Offset   int    // byte offset, starting at 0
-	Line     int    // line number, starting at 1
-	Column   int    // column number in runes, starting at 1
+	_        struct{} // not convertible to lexer.Position
+	Filename string   // file name, as given to Parse
+	Offset   int      // byte offset, starting at 0
+	Line     int      // line number, starting at 1
+	Column   int      // column number in runes, starting at 1
 }
 
 // IsValid reports whether the position was set.
@@ -46,3 +53,13 @@ func (s Span) Start() Position { return s.Pos }
 
 // End returns the position just after the node's last byte.
 func (s Span) End() Position { return s.EndPos }
+
+// fromLexer returns the Position of participle's p.
+func fromLexer(p lexer.Position) Position {
+	return Position{Filename: p.Filename, Offset: p.Offset, Line: p.Line, Column: p.Column}
+}
+
+// toLexer returns p as participle's lexer.Position.
+func toLexer(p Position) lexer.Position {
+	return lexer.Position{Filename: p.Filename, Offset: p.Offset, Line: p.Line, Column: p.Column}
+}

@@ -87,7 +87,7 @@ func scan(filename string, src []byte) ([]lexer.Token, ErrorList) {
 	if len(s.errs) >= maxScanErrors {
 		return nil, s.errs
 	}
-	s.tokens = append(s.tokens, lexer.EOFToken(lexer.Position(s.pos())))
+	s.tokens = append(s.tokens, lexer.EOFToken(toLexer(s.pos())))
 	return s.tokens, s.errs
 }
 
@@ -112,7 +112,7 @@ func (s *scanner) emit(typ lexer.TokenType, start Position) {
 	s.tokens = append(s.tokens, lexer.Token{
 		Type:  typ,
 		Value: s.src[start.Offset:s.offset],
-		Pos:   lexer.Position(start),
+		Pos:   toLexer(start),
 	})
 }
 
@@ -242,7 +242,7 @@ func (s *scanner) quoted(start Position, q byte) {
 		end++
 	}
 	s.skipTo(end)
-	s.tokens = append(s.tokens, lexer.Token{Type: tokString, Value: value, Pos: lexer.Position(start)})
+	s.tokens = append(s.tokens, lexer.Token{Type: tokString, Value: value, Pos: toLexer(start)})
 }
 
 // posAt returns the position of byte offset off on the current line.
@@ -282,7 +282,7 @@ func (s *scanner) bareOrigin() bool {
 	if !utf8.ValidString(text) {
 		return false
 	}
-	start := Position(scheme.Pos)
+	start := fromLexer(scheme.Pos)
 	s.errorf(start, len(text), CodeBadCharacter, "origins are quoted strings: write %q", text)
 	s.skipTo(end)
 	s.tokens[n-1] = lexer.Token{Type: tokString, Value: text, Pos: scheme.Pos}
@@ -384,13 +384,19 @@ func (definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
 	return &tokenStream{tokens: toks}, nil
 }
 
-// tokenStream hands participle a token slice that scan already made.
+// tokenStream hands participle a token slice that scan already made;
+// with significant, only the tokens of the grammar, without whitespace
+// and comments.
 type tokenStream struct {
-	tokens []lexer.Token
-	next   int
+	tokens      []lexer.Token
+	next        int
+	significant bool
 }
 
 func (t *tokenStream) Next() (lexer.Token, error) {
+	for t.significant && t.next < len(t.tokens) && elided(t.tokens[t.next].Type) {
+		t.next++
+	}
 	if t.next >= len(t.tokens) {
 		return t.tokens[len(t.tokens)-1], nil // the EOF token, again
 	}

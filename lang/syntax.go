@@ -77,7 +77,7 @@ func syntaxError(err error, tokens []lexer.Token, g *grammar) *Error {
 	if !ok {
 		return &Error{Code: CodeSyntax, Msg: err.Error()}
 	}
-	pos := Position(perr.Position())
+	pos := fromLexer(perr.Position())
 	var expect string
 	if u, ok := err.(*participle.UnexpectedTokenError); ok {
 		expect = u.Expect
@@ -109,7 +109,7 @@ func syntaxError(err error, tokens []lexer.Token, g *grammar) *Error {
 		sinceOpen++
 		switch {
 		case t.Type == tokPunct && t.Value == "{":
-			open = append(open, block{stmt, Position(t.Pos)})
+			open = append(open, block{stmt, fromLexer(t.Pos)})
 			stmt, sinceOpen = "", 0
 		case t.Type == tokPunct && t.Value == "}":
 			if len(open) > 0 {
@@ -174,13 +174,13 @@ func syntaxError(err error, tokens []lexer.Token, g *grammar) *Error {
 		}
 	case g == fixtureGrammar && inner == "case" && prev.Type == tokPunct && prev.Value == "{" &&
 		last.Type == tokIdent && last.Value == "expect":
-		e.Pos, e.End = Position(last.Pos), tokenEnd(last)
+		e.Pos, e.End = fromLexer(last.Pos), tokenEnd(last)
 		e.Msg = `expected the request line (a method and a quoted path, as in GET "/items"), found "expect"`
 	case prev.Type == tokIdent && g.valueKeywords[prev.Value] != nil && last.Type == tokIdent &&
 		Nearest(last.Value, g.valueKeywords[prev.Value]) != "" && Nearest(last.Value, g.valueKeywords[prev.Value]) != last.Value:
 		// A misspelt word after a keyword that takes one of a few words,
 		// read as something else: point at the word.
-		e.Pos, e.End = Position(last.Pos), tokenEnd(last)
+		e.Pos, e.End = fromLexer(last.Pos), tokenEnd(last)
 		e.Msg = fmt.Sprintf("unknown %s %q; did you mean %q?", prev.Value, last.Value, Nearest(last.Value, g.valueKeywords[prev.Value]))
 	default:
 		e.Msg = fmt.Sprintf("expected %s, found %s", expectation(expect, last, g), what)
@@ -263,9 +263,9 @@ func describe(t lexer.Token) string {
 
 func tokenEnd(t lexer.Token) Position {
 	if t.EOF() {
-		return Position(t.Pos)
+		return fromLexer(t.Pos)
 	}
-	end := Position(t.Pos)
+	end := fromLexer(t.Pos)
 	n := len(t.Value)
 	if t.Type == tokString {
 		n += 2 // the quotes
