@@ -1,5 +1,9 @@
 package lang
 
+// The parser tags of these types are the grammar participle parses;
+// spans.go walks the same grammar to set each node's Span, so a change to
+// one is a change to the other.
+
 // Node is implemented by every AST node.
 type Node interface {
 	Start() Position // first byte of the node

@@ -21,6 +21,8 @@ const (
 	CodeBadDuration  = "L008" // a malformed duration literal
 )
 
+// parser reads the grammar in the tags of the AST's types; spans.go walks
+// the same grammar to set the nodes' spans.
 var parser = participle.MustBuild[File](
 	participle.Lexer(definition{}),
 	participle.Elide("Whitespace", "Comment"),
