@@ -78,9 +78,9 @@ type Expectation struct {
 // TableKeyword is the header-line name that lists the origins of a table case.
 const TableKeyword = "origins"
 
+// fixtureParser is parser's counterpart for fixture files.
 var fixtureParser = participle.MustBuild[FixtureFile](
 	participle.Lexer(definition{}),
-	participle.Elide("Whitespace", "Comment"),
 	participle.UseLookahead(participle.MaxLookahead),
 )
 

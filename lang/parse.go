@@ -22,10 +22,11 @@ const (
 )
 
 // parser reads the grammar in the tags of the AST's types; spans.go walks
-// the same grammar to set the nodes' spans.
+// the same grammar to set the nodes' spans. It is used only through
+// parseTokens, which hands it the tokens without whitespace and comments
+// and sets the spans: participle's own entry points would do neither.
 var parser = participle.MustBuild[File](
 	participle.Lexer(definition{}),
-	participle.Elide("Whitespace", "Comment"),
 	participle.Union[Decl](&SetDecl{}, &Bundle{}, &Policy{}),
 	participle.Union[PolicyItem](&Rule{}, &Profile{}, &DevProfiles{}),
 	participle.Union[Clause](&ListClause{}, &FlagClause{}, &MaxAgeClause{}, &StatusClause{}, &GrantsClause{}),
@@ -76,7 +77,7 @@ const maxErrors = 10
 // fault, up to the next one of its block, and parses again, so that one
 // mistake is reported once and the statements after it are read. At most
 // one error is kept per line.
-func parseTokens[T any](p *participle.Parser[T], g *grammar, setSpans func(*T, []lexer.Token) bool, filename string, src []byte) (*T, []lexer.Token, ErrorList) {
+func parseTokens[T any](p *participle.Parser[T], g *grammar, setSpans func(tree *T, read, scanned []lexer.Token) bool, filename string, src []byte) (*T, []lexer.Token, ErrorList) {
 	tokens, errs := scan(filename, src)
 	if tokens == nil {
 		errs.Sort()
@@ -100,7 +101,7 @@ func parseTokens[T any](p *participle.Parser[T], g *grammar, setSpans func(*T, [
 		}
 		v, err := p.ParseFromLexer(peeker)
 		if err == nil {
-			if !setSpans(v, work) {
+			if !setSpans(v, work, tokens) {
 				errs = append(errs, &Error{Code: CodeSyntax, Msg: "internal error: the parse tree does not match the tokens; please report this file"})
 				return nil, tokens, errs
 			}

@@ -9,7 +9,8 @@ import (
 )
 
 // Token types of the .cors language. Whitespace and Comment are real tokens,
-// elided by the parser, so that node ends are exact and comments can be kept.
+// so that node ends are exact and comments can be kept; participle is handed
+// only the others (see tokenStream).
 const (
 	tokWhitespace lexer.TokenType = iota + 1
 	tokComment

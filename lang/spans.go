@@ -1,29 +1,40 @@
 package lang
 
-import "github.com/alecthomas/participle/v2/lexer"
+import (
+	"sort"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
 
 // A spanner sets the Span of every node of a tree the parser built, in one
 // walk beside the tokens the parser read, as participle would: a node
-// starts at its first token and ends where the next token of any kind
-// starts, whitespace and comments included, which is where its last token
-// ends, since the scanner's tokens tile the source. Participle fills spans itself
-// only by reflection, a conversion per position that cost a quarter of a
-// parse; the walk costs a few comparisons a token.
+// starts at its first token and ends where the token after its last one in
+// the source starts, whitespace and comments included, which is where its
+// last token ends (unless the scanner skipped a character it reported
+// there). Participle fills spans itself only by reflection, a conversion
+// per position that cost a quarter of a parse; the walk costs a few
+// comparisons a token.
 //
 // The walk knows the grammar: which tokens each node stands for, in order;
 // a change to the grammar's tags in ast.go or fixture.go is a change here.
-// It checks each token against the tree (a keyword, a punctuation mark or a
-// value the node holds), so a walk that strays from the grammar is caught
-// at the first token out of place rather than giving wrong spans.
+// It checks the type and text of each token against the tree (a keyword, a
+// punctuation mark, a value the node holds), so a walk that strays from
+// the grammar is caught at the first token out of place rather than giving
+// wrong spans.
 type spanner struct {
-	tokens  []lexer.Token // as scanned: whitespace and comments included
-	next    int           // index of the next token to read
-	last    int           // index of the last token read
+	tokens  []lexer.Token // those the parser read, whitespace and comments included
+	scanned []lexer.Token // those of the source, where recovery left statements out of tokens
+	next    int           // index in tokens of the next token to read
+	last    int           // index in tokens of the last token read
 	strayed bool          // a token was not the one the tree says
 }
 
-// newSpanner returns a spanner over tokens, which end with the EOF token.
-func newSpanner(tokens []lexer.Token) *spanner { return &spanner{tokens: tokens, last: -1} }
+// newSpanner returns a spanner over tokens, the tokens the parser read,
+// which are scanned or, after recovery, scanned with statements left out;
+// both end with the EOF token.
+func newSpanner(tokens, scanned []lexer.Token) *spanner {
+	return &spanner{tokens: tokens, scanned: scanned, last: -1}
+}
 
 // start returns the position of the next token the walk will read.
 func (s *spanner) start() Position {
@@ -33,7 +44,22 @@ func (s *spanner) start() Position {
 
 // end returns the span from start to the end of the last token read.
 func (s *spanner) end(start Position) Span {
-	return Span{Pos: start, EndPos: fromLexer(s.tokens[s.last+1].Pos)}
+	return Span{Pos: start, EndPos: s.after(s.last)}
+}
+
+// after returns where the token after tokens[i] in the source starts.
+func (s *spanner) after(i int) Position {
+	switch {
+	case i < 0:
+		return fromLexer(s.tokens[0].Pos) // nothing read: the walk strayed
+	case len(s.tokens) == len(s.scanned):
+		return fromLexer(s.tokens[i+1].Pos) // nothing left out
+	}
+	// Recovery may have left a statement out right after tokens[i]: the
+	// node ends before it, not after.
+	off := s.tokens[i].Pos.Offset
+	j := sort.Search(len(s.scanned), func(j int) bool { return s.scanned[j].Pos.Offset > off })
+	return fromLexer(s.scanned[j].Pos)
 }
 
 func (s *spanner) skipBlanks() {
@@ -42,10 +68,10 @@ func (s *spanner) skipBlanks() {
 	}
 }
 
-// take reads the next token, which must have the text want.
-func (s *spanner) take(want string) {
+// take reads the next token, which must be of type typ with the text want.
+func (s *spanner) take(typ lexer.TokenType, want string) {
 	s.skipBlanks()
-	if t := s.tokens[s.next]; t.EOF() || t.Value != want {
+	if t := s.tokens[s.next]; t.Type != typ || t.Value != want {
 		s.strayed = true
 		return
 	}
@@ -53,10 +79,17 @@ func (s *spanner) take(want string) {
 	s.next++
 }
 
-// leaf reads the one token of a leaf node, with the text want, and returns its span.
-func (s *spanner) leaf(want string) Span {
+// keyword reads a keyword, or a name: an identifier with the text want.
+func (s *spanner) keyword(want string) { s.take(tokIdent, want) }
+
+// punct reads a punctuation mark.
+func (s *spanner) punct(want string) { s.take(tokPunct, want) }
+
+// leaf reads the one token of a leaf node, of type typ with the text want,
+// and returns its span.
+func (s *spanner) leaf(typ lexer.TokenType, want string) Span {
 	start := s.start()
-	s.take(want)
+	s.take(typ, want)
 	return s.end(start)
 }
 
@@ -71,11 +104,11 @@ func elided(t lexer.TokenType) bool { return t == tokWhitespace || t == tokComme
 
 // setFileSpans sets the spans of a policy file's nodes; false means the
 // tree is not what the tokens say, a bug of the walk.
-func setFileSpans(f *File, tokens []lexer.Token) bool {
-	s := newSpanner(tokens)
+func setFileSpans(f *File, tokens, scanned []lexer.Token) bool {
+	s := newSpanner(tokens, scanned)
 	start := s.start()
-	s.take("cors")
-	f.Version.Number.Span = s.leaf(f.Version.Number.Text)
+	s.keyword("cors")
+	f.Version.Number.Span = s.leaf(tokInt, f.Version.Number.Text)
 	f.Version.Span = s.end(start)
 	for _, imp := range f.Imports {
 		s.importDecl(imp)
@@ -89,10 +122,10 @@ func setFileSpans(f *File, tokens []lexer.Token) bool {
 
 func (s *spanner) importDecl(imp *Import) {
 	start := s.start()
-	s.take("import")
-	imp.Path.Span = s.leaf(imp.Path.Value)
+	s.keyword("import")
+	imp.Path.Span = s.leaf(tokString, imp.Path.Value)
 	if imp.Alias != nil {
-		s.take("as")
+		s.keyword("as")
 		s.ident(imp.Alias)
 	}
 	imp.Span = s.end(start)
@@ -102,24 +135,24 @@ func (s *spanner) decl(d Decl) {
 	start := s.start()
 	switch d := d.(type) {
 	case *SetDecl:
-		s.take(d.Kind)
+		s.keyword(d.Kind)
 		s.ident(d.Name)
-		s.take("=")
+		s.punct("=")
 		s.values(d.Values)
 		d.Span = s.end(start)
 	case *Bundle:
-		s.take("grants")
+		s.keyword("grants")
 		s.ident(d.Name)
 		s.block(d.Block)
 		d.Span = s.end(start)
 	case *Policy:
-		s.take("policy")
+		s.keyword("policy")
 		s.ident(d.Name)
-		s.take("{")
+		s.punct("{")
 		for _, item := range d.Items {
 			s.policyItem(item)
 		}
-		s.take("}")
+		s.punct("}")
 		d.Span = s.end(start)
 	default:
 		s.strayed = true
@@ -132,17 +165,17 @@ func (s *spanner) policyItem(item PolicyItem) {
 		s.rule(item)
 	case *Profile:
 		start := s.start()
-		s.take("profile")
+		s.keyword("profile")
 		s.idents(item.Names)
-		s.take("{")
+		s.punct("{")
 		for _, r := range item.Rules {
 			s.rule(r)
 		}
-		s.take("}")
+		s.punct("}")
 		item.Span = s.end(start)
 	case *DevProfiles:
 		start := s.start()
-		s.take("dev-profiles")
+		s.keyword("dev-profiles")
 		s.idents(item.Names)
 		item.Span = s.end(start)
 	default:
@@ -152,7 +185,7 @@ func (s *spanner) policyItem(item PolicyItem) {
 
 func (s *spanner) rule(r *Rule) {
 	start := s.start()
-	s.take(r.Effect)
+	s.keyword(r.Effect)
 	s.values(r.Origins)
 	if r.Block != nil {
 		s.block(r.Block)
@@ -162,11 +195,11 @@ func (s *spanner) rule(r *Rule) {
 
 func (s *spanner) block(b *Block) {
 	start := s.start()
-	s.take("{")
+	s.punct("{")
 	for _, c := range b.Clauses {
 		s.clause(c)
 	}
-	s.take("}")
+	s.punct("}")
 	b.Span = s.end(start)
 }
 
@@ -174,22 +207,22 @@ func (s *spanner) clause(c Clause) {
 	start := s.start()
 	switch c := c.(type) {
 	case *ListClause:
-		s.take(c.Keyword)
+		s.keyword(c.Keyword)
 		s.values(c.Values)
 		c.Span = s.end(start)
 	case *FlagClause:
-		s.take(c.Keyword)
+		s.keyword(c.Keyword)
 		c.Span = s.end(start)
 	case *MaxAgeClause:
-		s.take("max-age")
-		c.Duration.Span = s.leaf(c.Duration.Text)
+		s.keyword("max-age")
+		c.Duration.Span = s.leaf(tokDuration, c.Duration.Text)
 		c.Span = s.end(start)
 	case *StatusClause:
-		s.take("preflight-status")
-		c.Status.Span = s.leaf(c.Status.Text)
+		s.keyword("preflight-status")
+		c.Status.Span = s.leaf(tokInt, c.Status.Text)
 		c.Span = s.end(start)
 	case *GrantsClause:
-		s.take("grants")
+		s.keyword("grants")
 		s.value(c.Bundle)
 		c.Span = s.end(start)
 	default:
@@ -201,7 +234,7 @@ func (s *spanner) clause(c Clause) {
 func (s *spanner) values(vs []*Value) {
 	for i, v := range vs {
 		if i > 0 {
-			s.take(",")
+			s.punct(",")
 		}
 		s.value(v)
 	}
@@ -211,44 +244,44 @@ func (s *spanner) value(v *Value) {
 	start := s.start()
 	switch {
 	case v.Literal != nil:
-		v.Literal.Span = s.leaf(v.Literal.Value)
+		v.Literal.Span = s.leaf(tokString, v.Literal.Value)
 	case v.Ref != nil:
 		if v.Ref.Module != "" {
-			s.take(v.Ref.Module)
-			s.take(".")
+			s.keyword(v.Ref.Module)
+			s.punct(".")
 		}
-		s.take(v.Ref.Name)
+		s.keyword(v.Ref.Name)
 		v.Ref.Span = s.end(start)
 	default:
-		s.take(v.Keyword)
+		s.keyword(v.Keyword)
 	}
 	v.Span = s.end(start)
 }
 
-func (s *spanner) ident(id *Ident) { id.Span = s.leaf(id.Name) }
+func (s *spanner) ident(id *Ident) { id.Span = s.leaf(tokIdent, id.Name) }
 
 // idents reads a comma-separated list of names.
 func (s *spanner) idents(ids []*Ident) {
 	for i, id := range ids {
 		if i > 0 {
-			s.take(",")
+			s.punct(",")
 		}
 		s.ident(id)
 	}
 }
 
 // setFixtureSpans sets the spans of a fixture file's nodes, as setFileSpans.
-func setFixtureSpans(f *FixtureFile, tokens []lexer.Token) bool {
-	s := newSpanner(tokens)
+func setFixtureSpans(f *FixtureFile, tokens, scanned []lexer.Token) bool {
+	s := newSpanner(tokens, scanned)
 	start := s.start()
-	s.take("fixtures")
-	f.Version.Span = s.leaf(f.Version.Text)
+	s.keyword("fixtures")
+	f.Version.Span = s.leaf(tokInt, f.Version.Text)
 	if f.Policy != nil {
-		s.take("policy")
+		s.keyword("policy")
 		s.ident(f.Policy)
 	}
 	if f.Profile != nil {
-		s.take("profile")
+		s.keyword("profile")
 		s.ident(f.Profile)
 	}
 	for _, c := range f.Cases {
@@ -260,55 +293,55 @@ func setFixtureSpans(f *FixtureFile, tokens []lexer.Token) bool {
 
 func (s *spanner) fixtureCase(c *Case) {
 	start := s.start()
-	s.take("case")
-	c.Name.Span = s.leaf(c.Name.Value)
-	s.take("{")
+	s.keyword("case")
+	c.Name.Span = s.leaf(tokString, c.Name.Value)
+	s.punct("{")
 	reqStart := s.start()
-	s.take(c.Request.Method)
-	c.Request.Path.Span = s.leaf(c.Request.Path.Value)
+	s.keyword(c.Request.Method)
+	c.Request.Path.Span = s.leaf(tokString, c.Request.Path.Value)
 	c.Request.Span = s.end(reqStart)
 	for _, h := range c.Headers {
 		hStart := s.start()
-		s.take(h.Name)
+		s.keyword(h.Name)
 		for i, v := range h.Values {
 			if i > 0 {
-				s.take(",")
+				s.punct(",")
 			}
-			v.Span = s.leaf(v.Value)
+			v.Span = s.leaf(tokString, v.Value)
 		}
 		h.Span = s.end(hStart)
 	}
 	for _, e := range c.Expects {
 		s.expectation(e)
 	}
-	s.take("}")
+	s.punct("}")
 	c.Span = s.end(start)
 }
 
 func (s *spanner) expectation(e *Expectation) {
 	start := s.start()
-	s.take("expect")
+	s.keyword("expect")
 	switch {
 	case e.Verdict != "":
-		s.take(e.Verdict)
+		s.keyword(e.Verdict)
 	case e.Check != nil:
-		s.take("check")
+		s.keyword("check")
 		s.ident(e.Check)
 	case e.Rule != nil:
-		s.take("rule")
-		e.Rule.Span = s.leaf(e.Rule.Text)
+		s.keyword("rule")
+		e.Rule.Span = s.leaf(tokInt, e.Rule.Text)
 	case e.Status != nil:
-		s.take("status")
-		e.Status.Span = s.leaf(e.Status.Text)
+		s.keyword("status")
+		e.Status.Span = s.leaf(tokInt, e.Status.Text)
 	case e.Absent != nil:
-		s.take("no")
+		s.keyword("no")
 		s.ident(e.Absent)
 	case e.Header != nil:
 		s.ident(e.Header)
 		if e.Value != nil {
-			e.Value.Span = s.leaf(e.Value.Value)
+			e.Value.Span = s.leaf(tokString, e.Value.Value)
 		} else {
-			s.take("origin")
+			s.keyword("origin")
 		}
 	default:
 		s.strayed = true
