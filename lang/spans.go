@@ -124,10 +124,7 @@ func (s *spanner) importDecl(imp *Import) {
 	start := s.start()
 	s.keyword("import")
 	imp.Path.Span = s.leaf(tokString, imp.Path.Value)
-	if imp.Alias != nil {
-		s.keyword("as")
-		s.ident(imp.Alias)
-	}
+	s.named("as", imp.Alias)
 	imp.Span = s.end(start)
 }
 
@@ -230,13 +227,16 @@ func (s *spanner) clause(c Clause) {
 	}
 }
 
-// values reads a comma-separated list.
-func (s *spanner) values(vs []*Value) {
-	for i, v := range vs {
+// values reads a comma-separated list of values.
+func (s *spanner) values(vs []*Value) { commaList(s, vs, s.value) }
+
+// commaList reads a comma-separated list, each element with read.
+func commaList[T any](s *spanner, list []T, read func(T)) {
+	for i, x := range list {
 		if i > 0 {
 			s.punct(",")
 		}
-		s.value(v)
+		read(x)
 	}
 }
 
@@ -261,11 +261,12 @@ func (s *spanner) value(v *Value) {
 func (s *spanner) ident(id *Ident) { id.Span = s.leaf(tokIdent, id.Name) }
 
 // idents reads a comma-separated list of names.
-func (s *spanner) idents(ids []*Ident) {
-	for i, id := range ids {
-		if i > 0 {
-			s.punct(",")
-		}
+func (s *spanner) idents(ids []*Ident) { commaList(s, ids, s.ident) }
+
+// named reads, when id is set, a keyword and the name it introduces.
+func (s *spanner) named(keyword string, id *Ident) {
+	if id != nil {
+		s.keyword(keyword)
 		s.ident(id)
 	}
 }
@@ -276,14 +277,8 @@ func setFixtureSpans(f *FixtureFile, tokens, scanned []lexer.Token) bool {
 	start := s.start()
 	s.keyword("fixtures")
 	f.Version.Span = s.leaf(tokInt, f.Version.Text)
-	if f.Policy != nil {
-		s.keyword("policy")
-		s.ident(f.Policy)
-	}
-	if f.Profile != nil {
-		s.keyword("profile")
-		s.ident(f.Profile)
-	}
+	s.named("policy", f.Policy)
+	s.named("profile", f.Profile)
 	for _, c := range f.Cases {
 		s.fixtureCase(c)
 	}
@@ -303,12 +298,7 @@ func (s *spanner) fixtureCase(c *Case) {
 	for _, h := range c.Headers {
 		hStart := s.start()
 		s.keyword(h.Name)
-		for i, v := range h.Values {
-			if i > 0 {
-				s.punct(",")
-			}
-			v.Span = s.leaf(tokString, v.Value)
-		}
+		commaList(s, h.Values, func(v *String) { v.Span = s.leaf(tokString, v.Value) })
 		h.Span = s.end(hStart)
 	}
 	for _, e := range c.Expects {
