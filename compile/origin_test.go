@@ -168,3 +168,28 @@ func TestIsLocalIPv4Mapped(t *testing.T) {
 		}
 	}
 }
+
+// TestIsLocalEmbeddedIPv4: an IPv6 address that carries an IPv4 one to a
+// translator or a tunnel (NAT64's well-known prefix, the deprecated
+// IPv4-compatible form) reaches that IPv4 address, and NAT64's local-use
+// prefix is not reachable across the internet at all (RFC 8215).
+func TestIsLocalEmbeddedIPv4(t *testing.T) {
+	for text, want := range map[string]bool{
+		"https://[::10.0.0.1]":         true,
+		"https://[::192.168.1.1]":      true,
+		"https://[::8.8.8.8]":          false,
+		"https://[64:ff9b::10.0.0.1]":  true,
+		"https://[64:ff9b::127.0.0.1]": true,
+		"https://[64:ff9b::8.8.8.8]":   false,
+		"https://[64:ff9b:1::8.8.8.8]": true,
+		"https://[2001:db8::a00:1]":    false, // the IPv4 bits of another prefix say nothing
+	} {
+		p, err := ParsePattern(text)
+		if err != nil {
+			t.Fatalf("ParsePattern(%q): %s", text, err.Msg)
+		}
+		if p.IsLocal() != want {
+			t.Errorf("%s (%s): IsLocal %v, want %v", text, p, p.IsLocal(), want)
+		}
+	}
+}

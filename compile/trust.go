@@ -226,8 +226,9 @@ func (p Pattern) IsLocal() bool {
 	if err != nil {
 		return false
 	}
-	// A mapped address reaches the IPv4 address it maps.
-	addr = addr.Unmap()
+	// A mapped address reaches the IPv4 address it maps, and so may one
+	// that carries an IPv4 address to a NAT64 translator or a tunnel.
+	addr = embeddedIPv4(addr.Unmap())
 	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsUnspecified() {
 		return true
 	}
@@ -239,16 +240,36 @@ func (p Pattern) IsLocal() bool {
 	return false
 }
 
+// embeddedIPv4 returns the IPv4 address an IPv6 address carries in its
+// last 32 bits under NAT64's well-known prefix 64:ff9b::/96 (RFC 6052) or
+// in the deprecated IPv4-compatible form ::a.b.c.d (RFC 4291), which a
+// translator or an automatic tunnel on the visitor's network may carry to
+// that address; any other address as it is.
+func embeddedIPv4(addr netip.Addr) netip.Addr {
+	if !nat64WellKnown.Contains(addr) && !ipv4Compatible.Contains(addr) || addr.IsUnspecified() || addr.IsLoopback() {
+		return addr
+	}
+	b := addr.As16()
+	return netip.AddrFrom4([4]byte(b[12:]))
+}
+
+var (
+	nat64WellKnown = netip.MustParsePrefix("64:ff9b::/96")
+	ipv4Compatible = netip.MustParsePrefix("::/96")
+)
+
 // localRanges are the ranges, beside those net/netip names, that the IANA
 // special-purpose registries (RFC 6890) mark as not reachable across the
 // internet, so that whoever shares the network can serve an origin there:
 // the shared space of carrier-grade NAT (RFC 6598), benchmarking (RFC
-// 2544), "this network" (RFC 1122) and IPv6 site-local (RFC 3879).
+// 2544), "this network" (RFC 1122), IPv6 site-local (RFC 3879) and NAT64's
+// local-use prefix (RFC 8215).
 var localRanges = []netip.Prefix{
 	netip.MustParsePrefix("100.64.0.0/10"),
 	netip.MustParsePrefix("198.18.0.0/15"),
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("fec0::/10"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
 }
 
 // forbiddenHeaders are the request header names browsers never let a
