@@ -12,8 +12,6 @@ import (
 	"github.com/corspolicy/cors/lang"
 )
 
-// builds returns the builds of a file: production ("") and every profile
-// its policies declare.
 // policyTable compiles src and returns the table of its policy name,
 // failing the test on any error.
 func policyTable(t testing.TB, filename, src, name string) *Table {
@@ -29,6 +27,8 @@ func policyTable(t testing.TB, filename, src, name string) *Table {
 	return tab
 }
 
+// builds returns the builds of a file: production ("") and every profile
+// its policies declare.
 func builds(t *testing.T, path string, src []byte) []string {
 	t.Helper()
 	f, err := lang.Parse(path, src)
