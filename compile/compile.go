@@ -434,7 +434,7 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule, via *lang.V
 			c.errorf(it.lit.Pos, it.lit.EndPos, CodeMethod, "method of %d bytes: the longest a request may ask for is %d", len(it.lit.Value), MaxMethodLength)
 		case !slices.Contains(out.Methods, it.lit.Value):
 			out.Methods = append(out.Methods, it.lit.Value)
-			out.source("method "+it.lit.Value, it.through(via))
+			out.source("method", it.lit.Value, it.through(via))
 		}
 	}
 	if out.AnyMethod {
@@ -467,7 +467,7 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule, via *lang.V
 			}
 			if !slices.ContainsFunc(*names, func(x string) bool { return strings.EqualFold(x, name) }) {
 				*names = append(*names, name)
-				out.source(cl.Keyword+" "+strings.ToLower(name), it.through(via))
+				out.source(cl.Keyword, strings.ToLower(name), it.through(via))
 			}
 		}
 	}

@@ -7,7 +7,9 @@ import (
 )
 
 // Grant is what a set of allow rules grants together, with the values of
-// the response headers computed once, when the table is built.
+// the response headers computed once, when the table is built. Grants are
+// shared by every request a table answers, and some by tables: read them,
+// never change them.
 type Grant struct {
 	Rules []*Rule // the allow rules that grant it; empty for a denial
 
@@ -36,6 +38,10 @@ type Grant struct {
 	ExposeHeaders string
 	MaxAgeValue   string
 }
+
+// noGrant is what no rule grants, the same in every cell: one Grant for
+// all of them, where a table of ten thousand cells made ten thousand.
+var noGrant = combine([]*Rule{}, nil)
 
 // combine unites the grants of rules as SPEC.md says: union of methods and
 // header names, credentials and private network access if any rule grants

@@ -64,9 +64,18 @@ type Rule struct {
 
 	// Where each value was first written, for At: the sources of the
 	// origins stand beside Origins, index for index, and those of the
-	// methods and header names by their key.
+	// methods and header names are listed with their key. A list, not a
+	// map: a rule names a few methods and headers, each once, and a map
+	// per rule weighed more than the rest of the rule in a large policy.
 	originSources []source
-	sources       map[string]source
+	sources       []keyedSource
+}
+
+// keyedSource is the source of a method or header name: At's key, its
+// keyword and its value apart, so that recording it allocates no key.
+type keyedSource struct {
+	keyword, name string
+	source
 }
 
 // source is where a value of a rule was written: a string literal, and for
@@ -76,11 +85,9 @@ type source struct {
 	via *lang.Value
 }
 
-func (r *Rule) source(key string, it item) {
-	if r.sources == nil {
-		r.sources = map[string]source{}
-	}
-	r.sources[key] = source{it.lit, it.via}
+// source records where the value name of the keyword's clause was written.
+func (r *Rule) source(keyword, name string, it item) {
+	r.sources = append(r.sources, keyedSource{keyword, name, source{it.lit, it.via}})
 }
 
 // At returns the node a tool should point at for the value key, one of
@@ -98,7 +105,14 @@ func (r *Rule) At(key string) lang.Node {
 		}
 		return r.at(r.originSource(p))
 	}
-	return r.at(r.sources[key])
+	keyword, name, _ := strings.Cut(key, " ")
+	// The last one recorded, should a value be recorded twice.
+	for i := len(r.sources) - 1; i >= 0; i-- {
+		if s := r.sources[i]; s.keyword == keyword && s.name == name {
+			return r.at(s.source)
+		}
+	}
+	return nil
 }
 
 func (r *Rule) at(s source) lang.Node {

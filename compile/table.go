@@ -478,7 +478,8 @@ func newCell(origins string, rules []*Rule) *Cell {
 	c.index()
 	if n := len(c.Allow) + len(c.Scoped); n <= maxPrecomputed {
 		c.grants = make([]*Grant, 1<<n)
-		for i := range c.grants {
+		c.grants[0] = noGrant
+		for i := 1; i < len(c.grants); i++ {
 			allow, scoped := uint64(i)&(1<<len(c.Allow)-1), uint64(i)>>len(c.Allow)
 			c.grants[i] = combine(pick(c.Allow, allow), pick(c.Scoped, scoped))
 		}
