@@ -67,9 +67,7 @@ func (n *node) isWildcardBase() bool { return len(n.wild) > 0 || len(n.wildAny) 
 // unusedPort returns a port that no pattern at n names.
 func unusedPort(n *node) int {
 	for p := 8081; ; p++ {
-		_, a := n.exact[p]
-		_, b := n.wild[p]
-		if !a && !b {
+		if !n.exact.has(p) && !n.wild.has(p) {
 			return p
 		}
 	}

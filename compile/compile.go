@@ -358,9 +358,14 @@ func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
 	type origin struct {
 		p   Pattern
 		src source
+		at  int // in the order written
 	}
 	var origins []origin
-	seen := make(map[Pattern]bool, len(items))
+	if c.patterns == nil {
+		// Made the size of the first list, which in a policy of many
+		// origins is the set of them, rather than grown to it.
+		c.patterns = make(map[string]parsedPattern, len(items))
+	}
 	for _, it := range items {
 		switch {
 		case it.keyword == "any":
@@ -376,18 +381,32 @@ func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
 				c.errorf(posIn(it.lit, err.Offset), it.lit.EndPos, CodeOrigin, "invalid origin %q: %s", it.lit.Value, err.Msg)
 				continue
 			}
-			if !seen[p] {
-				seen[p] = true
-				if origins == nil {
-					origins = make([]origin, 0, len(items))
-				}
-				origins = append(origins, origin{p, source{it.lit, it.via}})
-			} else {
-				out.Duplicates = append(out.Duplicates, it.lit)
+			if origins == nil {
+				origins = make([]origin, 0, len(items))
 			}
+			origins = append(origins, origin{p, source{it.lit, it.via}, len(origins)})
 		}
 	}
-	slices.SortFunc(origins, func(a, b origin) int { return comparePatterns(a.p, b.p) })
+	// Sorted, stably, a pattern written twice (in two spellings, which
+	// expand did not see as one) follows its first writing: it is kept
+	// once, and the later writings are duplicates, in the order written.
+	// Sorting was needed anyway; a set of the patterns seen cost as much
+	// again for a list of many origins.
+	slices.SortStableFunc(origins, func(a, b origin) int { return comparePatterns(a.p, b.p) })
+	var again []origin
+	kept := origins[:0]
+	for _, o := range origins {
+		if n := len(kept); n > 0 && kept[n-1].p == o.p {
+			again = append(again, o)
+			continue
+		}
+		kept = append(kept, o)
+	}
+	origins = kept
+	slices.SortFunc(again, func(a, b origin) int { return a.at - b.at })
+	for _, o := range again {
+		out.Duplicates = append(out.Duplicates, o.src.lit)
+	}
 	if len(origins) > 0 {
 		out.Origins = make([]Pattern, len(origins))
 		out.originSources = make([]source, len(origins))

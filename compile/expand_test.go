@@ -97,3 +97,40 @@ func TestDuplicatesThroughSets(t *testing.T) {
 		t.Errorf("a set alone reports %q, want its one duplicate", got)
 	}
 }
+
+// TestDuplicatesInTwoSpellings checks the duplicates that only the parsed
+// patterns show: two spellings of one origin, which the rule keeps once,
+// where it was first written, reporting the later spellings in the order
+// they were written.
+func TestDuplicatesInTwoSpellings(t *testing.T) {
+	src := "cors 1\n\npolicy p {\n" +
+		"    allow \"https://z.example\", \"https://EXAMPLE.com\", \"https://a.example:443\", \"https://example.com\",\n" +
+		"        \"https://a.example\", \"https://Example.com\"\n" +
+		"}\n"
+	r := policyTable(t, "spellings.cors", src, "p").Rules[0]
+	var dups []string
+	for _, d := range r.Duplicates {
+		dups = append(dups, fmt.Sprintf("%d:%d %s", d.Pos.Line, d.Pos.Column, d.Value))
+	}
+	if got, want := strings.Join(dups, "; "),
+		"4:80 https://example.com; 5:9 https://a.example; 5:30 https://Example.com"; got != want {
+		t.Errorf("duplicates = %q, want %q", got, want)
+	}
+	var origins []string
+	for _, p := range r.Origins {
+		origins = append(origins, p.String())
+	}
+	if got, want := strings.Join(origins, " "), "https://a.example https://example.com https://z.example"; got != want {
+		t.Errorf("origins = %q, want %q", got, want)
+	}
+	for origin, want := range map[string]string{"https://example.com": "4:32", "https://a.example": "4:55"} {
+		n := r.At("origin " + origin)
+		if n == nil {
+			t.Errorf("At(%q) = nil", origin)
+			continue
+		}
+		if got := fmt.Sprintf("%d:%d", n.Start().Line, n.Start().Column); got != want {
+			t.Errorf("At(%q) points at %s, want the first spelling, at %s", origin, got, want)
+		}
+	}
+}

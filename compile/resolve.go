@@ -270,11 +270,6 @@ func (c *compiler) expand(s *scope, values []*lang.Value, kind string) (out, dup
 		}
 		return c.counted(values, out, withSetDuplicates(nil, setDups))
 	}
-	// A value is a keyword or a literal's text, told apart.
-	type valueKey struct {
-		literal bool
-		text    string
-	}
 	// The sets are expanded first, so that seen and out are made the size
 	// of the list rather than grown to it: for a list of 100,000 origins,
 	// 42 MiB less to allocate.
@@ -288,15 +283,21 @@ func (c *compiler) expand(s *scope, values []*lang.Value, kind string) (out, dup
 			dups = withSetDuplicates(dups, setDups)
 		}
 	}
-	seen := make(map[valueKey]bool, size)
+	// Literals by their text, in a map keyed by string, which Go hashes
+	// fastest; keywords (any, null) apart, as few as they are.
+	seen := make(map[string]struct{}, size)
+	var keywords []string
 	out = make([]item, 0, size)
 	add := func(it item) {
-		key := valueKey{false, it.keyword}
+		var again bool
 		if it.lit != nil {
-			key = valueKey{true, it.lit.Value}
+			n := len(seen)
+			seen[it.lit.Value] = struct{}{}
+			again = len(seen) == n // one hash, where a lookup and a store took two
+		} else if again = slices.Contains(keywords, it.keyword); !again {
+			keywords = append(keywords, it.keyword)
 		}
-		if !seen[key] {
-			seen[key] = true
+		if !again {
 			out = append(out, it)
 		} else if len(dups) < maxDuplicates {
 			dups = append(dups, it)

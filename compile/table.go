@@ -2,7 +2,6 @@ package compile
 
 import (
 	"cmp"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,10 +59,10 @@ type node struct {
 	name     string // the host this node stands for
 	punycode bool   // whether a label of name starts with xn--
 
-	exact   map[int][]*Rule // rules naming this host with a port
-	anyPort []*Rule         // rules naming this host with any port
-	wild    map[int][]*Rule // rules naming *.host with a port
-	wildAny []*Rule         // rules naming *.host with any port
+	exact   portRules // rules naming this host with a port
+	anyPort []*Rule   // rules naming this host with any port
+	wild    portRules // rules naming *.host with a port
+	wildAny []*Rule   // rules naming *.host with any port
 
 	at, below       []portCell // host equal to / strictly below this node, by port, sorted
 	atOther, belowO *Cell      // the same for ports no pattern names
@@ -234,6 +233,7 @@ func (t *Table) build() {
 		scheme := schemes[si]
 		root.belowO = t.cell(scheme+"://*. (other ports)", slices.Clone(anyRules))
 		var ancestors []*node // the nodes above the host, that wildcards name, root first
+		var scratch []*Rule
 		for i := 0; i < len(namings); {
 			if namings[i].scheme != si {
 				i++
@@ -247,7 +247,7 @@ func (t *Table) build() {
 			for len(ancestors) > 0 && !below(n.name, ancestors[len(ancestors)-1].name) {
 				ancestors = ancestors[:len(ancestors)-1]
 			}
-			t.hostCells(scheme, n, ancestors, len(n.anyPort) > 0 || n.isWildcardBase())
+			t.hostCells(scheme, n, ancestors, len(n.anyPort) > 0 || n.isWildcardBase(), &scratch)
 			if n.isWildcardBase() {
 				ancestors = append(ancestors, n)
 			}
@@ -269,22 +269,57 @@ func hostNode(ns []naming) *node {
 		case namesWildAny:
 			n.wildAny = append(n.wildAny, nm.rule)
 		case namesWild:
-			n.wild = addRule(n.wild, nm.port, nm.rule)
+			n.wild = n.wild.add(nm.port, nm.rule)
 		case namesAnyPort:
 			n.anyPort = append(n.anyPort, nm.rule)
 		default:
-			n.exact = addRule(n.exact, nm.port, nm.rule)
+			n.exact = n.exact.add(nm.port, nm.rule)
 		}
 	}
 	return n
 }
 
-func addRule(m map[int][]*Rule, port int, r *Rule) map[int][]*Rule {
-	if m == nil {
-		m = map[int][]*Rule{}
+// portRules lists rules by the port their patterns name, sorted by port.
+// A node names one port or a few: a map apiece weighed more than the rest
+// of a policy of a hundred thousand hosts.
+type portRules []portRule
+
+type portRule struct {
+	port  int
+	rules []*Rule
+}
+
+// find returns where port is in ps, or would be, and whether it is.
+func (ps portRules) find(port int) (int, bool) {
+	if n := len(ps); n > 0 && ps[n-1].port < port {
+		return n, false // the usual case of add: ports come in order
 	}
-	m[port] = append(m[port], r)
-	return m
+	return slices.BinarySearchFunc(ps, port, func(e portRule, p int) int { return cmp.Compare(e.port, p) })
+}
+
+// rules returns the rules naming port.
+func (ps portRules) rules(port int) []*Rule {
+	if i, ok := ps.find(port); ok {
+		return ps[i].rules
+	}
+	return nil
+}
+
+// has reports whether a rule names port.
+func (ps portRules) has(port int) bool {
+	_, ok := ps.find(port)
+	return ok
+}
+
+// add returns ps with r added to the rules naming port, after those
+// added before.
+func (ps portRules) add(port int, r *Rule) portRules {
+	i, ok := ps.find(port)
+	if !ok {
+		ps = slices.Insert(ps, i, portRule{port: port})
+	}
+	ps[i].rules = append(ps[i].rules, r)
+	return ps
 }
 
 // wildPorts returns the ports that some wildcard of nodes names, sorted:
@@ -293,19 +328,19 @@ func addRule(m map[int][]*Rule, port int, r *Rule) map[int][]*Rule {
 func wildPorts(nodes []*node) []int {
 	var ps []int
 	for _, a := range nodes {
-		for p := range a.wild {
-			ps = append(ps, p)
+		for _, e := range a.wild {
+			ps = append(ps, e.port)
 		}
 	}
 	slices.Sort(ps)
 	return slices.Compact(ps)
 }
 
-// wildRules returns the rules of the wildcards of nodes that match port.
-func wildRules(nodes []*node, port int) []*Rule {
-	var rs []*Rule
+// appendWildRules appends to rs the rules of the wildcards of nodes that
+// match port.
+func appendWildRules(rs []*Rule, nodes []*node, port int) []*Rule {
 	for _, a := range nodes {
-		rs = append(rs, a.wild[port]...)
+		rs = append(rs, a.wild.rules(port)...)
 		rs = append(rs, a.wildAny...)
 	}
 	return rs
@@ -319,16 +354,21 @@ const otherPort = 0
 // with lookup, the node's own for Lookup, which it indexes. A host whose
 // cells at and below it are its parent's needs no node: their rules are
 // the same, so the cells are too.
-func (t *Table) hostCells(scheme string, n *node, ancestors []*node, lookup bool) {
+//
+// scratch is a list hostCells may reuse from one host to the next: the
+// rules of a cell are read only while the cell is looked up or made.
+func (t *Table) hostCells(scheme string, n *node, ancestors []*node, lookup bool, scratch *[]*Rule) {
 	atRules := func(port int) []*Rule {
-		rs := slices.Clip(t.anyRules)
-		rs = append(rs, n.exact[port]...)
+		rs := append((*scratch)[:0], t.anyRules...)
+		rs = append(rs, n.exact.rules(port)...)
 		rs = append(rs, n.anyPort...)
-		return append(rs, wildRules(ancestors, port)...)
+		rs = appendWildRules(rs, ancestors, port)
+		*scratch = rs
+		return rs
 	}
-	for _, port := range slices.Sorted(maps.Keys(n.exact)) {
-		origin := Pattern{Scheme: scheme, Host: n.name, Port: port}.String()
-		t.exact[origin] = t.cell(origin, atRules(port))
+	for _, e := range n.exact {
+		origin := Pattern{Scheme: scheme, Host: n.name, Port: e.port}.String()
+		t.exact[origin] = t.cell(origin, atRules(e.port))
 	}
 	if !lookup {
 		return
@@ -339,7 +379,7 @@ func (t *Table) hostCells(scheme string, n *node, ancestors []*node, lookup bool
 		n.at = append(n.at, portCell{p, t.cell(label+":"+strconv.Itoa(p), atRules(p))})
 	}
 	n.atOther = t.cell(label+" (other ports)", atRules(otherPort))
-	belowRules := func(port int) []*Rule { return append(slices.Clip(t.anyRules), wildRules(chain, port)...) }
+	belowRules := func(port int) []*Rule { return appendWildRules(slices.Clip(t.anyRules), chain, port) }
 	for _, p := range wildPorts(chain) {
 		n.below = append(n.below, portCell{p, t.cell(scheme+"://*."+n.name+":"+strconv.Itoa(p), belowRules(p))})
 	}
@@ -365,11 +405,11 @@ func (t *Table) tree() [2]*node {
 			case p.Wildcard && p.Port == AnyPort:
 				n.wildAny = append(n.wildAny, r)
 			case p.Wildcard:
-				n.wild = addRule(n.wild, p.Port, r)
+				n.wild = n.wild.add(p.Port, r)
 			case p.Port == AnyPort:
 				n.anyPort = append(n.anyPort, r)
 			default:
-				n.exact = addRule(n.exact, p.Port, r)
+				n.exact = n.exact.add(p.Port, r)
 			}
 		}
 	}
@@ -386,11 +426,11 @@ func (t *Table) treeCells(scheme string, n *node, ancestors []*node) {
 	chain := append(slices.Clip(ancestors), n)
 	atRules := func(port int) []*Rule {
 		rs := slices.Clip(t.anyRules)
-		rs = append(rs, n.exact[port]...)
+		rs = append(rs, n.exact.rules(port)...)
 		rs = append(rs, n.anyPort...)
-		return append(rs, wildRules(ancestors, port)...)
+		return appendWildRules(rs, ancestors, port)
 	}
-	belowRules := func(port int) []*Rule { return append(slices.Clip(t.anyRules), wildRules(chain, port)...) }
+	belowRules := func(port int) []*Rule { return appendWildRules(slices.Clip(t.anyRules), chain, port) }
 	if n.name != "" {
 		for _, p := range wildPorts(ancestors) {
 			n.at = append(n.at, portCell{p, t.interned(atRules(p))})
@@ -417,42 +457,53 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 }
 
 // cellKey sorts rules by their index in the table, drops repeats, and
-// returns the key the cell of the rules is interned under.
-func (t *Table) cellKey(rules []*Rule) ([]*Rule, string) {
+// appends to buf the key the cell of the rules is interned under. The
+// rules it returns may be the ones given: a caller that keeps them copies
+// them (newCell does).
+func (t *Table) cellKey(buf []byte, rules []*Rule) ([]*Rule, []byte) {
 	idx := t.ruleIndex
-	// Sorted in a copy: callers pass windows of shared lists (the any
-	// rules), which tree() may read from several goroutines at once.
-	rules = slices.Clone(rules)
-	slices.SortFunc(rules, func(a, b *Rule) int { return idx[a] - idx[b] })
-	rules = slices.Compact(rules)
-	var key strings.Builder
-	for _, r := range rules {
-		key.WriteString(strconv.Itoa(idx[r]))
-		key.WriteByte(',')
+	inOrder := true // and without repeats: the usual case, one rule or rules met in order
+	for i := 1; i < len(rules) && inOrder; i++ {
+		inOrder = idx[rules[i-1]] < idx[rules[i]]
 	}
-	return rules, key.String()
+	if !inOrder {
+		// Sorted in a copy: callers pass windows of shared lists (the
+		// any rules), which tree() may read from several goroutines at
+		// once.
+		rules = slices.Clone(rules)
+		slices.SortFunc(rules, func(a, b *Rule) int { return idx[a] - idx[b] })
+		rules = slices.Compact(rules)
+	}
+	for _, r := range rules {
+		buf = strconv.AppendInt(buf, int64(idx[r]), 10)
+		buf = append(buf, ',')
+	}
+	return rules, buf
 }
 
 // interned returns the cell build made for rules. Every class of the whole
 // tree has the rules of a class build met, so the cell is there; were it
 // not, a cell of the rules is made apart, which answers alike.
 func (t *Table) interned(rules []*Rule) *Cell {
-	rules, key := t.cellKey(rules)
-	if c, ok := t.cells[key]; ok {
+	var buf [64]byte
+	rules, key := t.cellKey(buf[:0], rules)
+	if c, ok := t.cells[string(key)]; ok {
 		return c
 	}
 	return newCell("", rules)
 }
 
 // cell returns the interned cell for a set of rules, made and named for
-// the origins it is first asked for.
+// the origins it is first asked for. Most origins of a large policy get a
+// cell made already: looking it up allocates nothing.
 func (t *Table) cell(origins string, rules []*Rule) *Cell {
-	rules, key := t.cellKey(rules)
-	if c, ok := t.cells[key]; ok {
+	var buf [64]byte
+	rules, key := t.cellKey(buf[:0], rules)
+	if c, ok := t.cells[string(key)]; ok {
 		return c
 	}
 	c := newCell(origins, rules)
-	t.cells[key] = c
+	t.cells[string(key)] = c
 	if c.oversized() {
 		t.oversized = append(t.oversized, c)
 	}
