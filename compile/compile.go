@@ -361,11 +361,6 @@ func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
 		at  int // in the order written
 	}
 	var origins []origin
-	if c.patterns == nil {
-		// Made the size of the first list, which in a policy of many
-		// origins is the set of them, rather than grown to it.
-		c.patterns = make(map[string]parsedPattern, len(items))
-	}
 	for _, it := range items {
 		switch {
 		case it.keyword == "any":
@@ -376,7 +371,14 @@ func (c *compiler) origins(s *scope, r *lang.Rule, out *Rule) {
 		case it.keyword == "null":
 			out.Null = true
 		default:
-			p, err := c.pattern(it.lit.Value)
+			var p Pattern
+			var err *patternError
+			if it.via != nil {
+				// A set's origin, which other rules may name too.
+				p, err = c.pattern(it.lit.Value, len(items))
+			} else {
+				p, err = ParsePattern(it.lit.Value) // the rule's own: read once
+			}
 			if err != nil {
 				c.errorf(posIn(it.lit, err.Offset), it.lit.EndPos, CodeOrigin, "invalid origin %q: %s", it.lit.Value, err.Msg)
 				continue

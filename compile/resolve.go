@@ -84,13 +84,15 @@ type parsedPattern struct {
 }
 
 // pattern is ParsePattern, once per text: the origins of a set that many
-// rules name are parsed once, not once per rule.
-func (c *compiler) pattern(text string) (Pattern, *patternError) {
+// rules name are parsed once, not once per rule. The cache is made for
+// size texts, the length of the first list that needs it: in a policy of
+// many origins, the set of them.
+func (c *compiler) pattern(text string, size int) (Pattern, *patternError) {
 	if r, ok := c.patterns[text]; ok {
 		return r.p, r.err
 	}
 	if c.patterns == nil {
-		c.patterns = map[string]parsedPattern{}
+		c.patterns = make(map[string]parsedPattern, size)
 	}
 	p, err := ParsePattern(text)
 	c.patterns[text] = parsedPattern{p, err}
