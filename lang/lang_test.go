@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/corspolicy/cors/internal/goldentest"
@@ -72,7 +73,9 @@ func checkSpans(t *testing.T, tree any, src []byte) {
 			}
 			text := string(src[span.Pos.Offset:span.EndPos.Offset])
 			if isComment {
-				text = strings.TrimRight(text, " \t\r") // a comment's token holds its trailing blanks
+				// A comment's token holds its trailing blanks, any
+				// that TrimSpace would trim (a vertical tab too).
+				text = strings.TrimRightFunc(text, unicode.IsSpace)
 			}
 			if text == "" || strings.TrimSpace(text) != text {
 				t.Errorf("%s: %s span %q has blanks at an edge or is empty", span.Pos, v.Type().Name(), text)
