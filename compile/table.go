@@ -120,17 +120,18 @@ func treeKey(host string) string {
 	if strings.HasPrefix(host, "[") {
 		return host + "\x00"
 	}
-	b := make([]byte, 0, len(host)+1)
+	var b strings.Builder // whose String does not copy: one allocation a host
+	b.Grow(len(host) + 1)
 	for end := len(host); end > 0; {
 		i := strings.LastIndexByte(host[:end], '.')
-		b = append(b, host[i+1:end]...)
-		b = append(b, 0)
+		b.WriteString(host[i+1 : end])
+		b.WriteByte(0)
 		end = i
 		if i < 0 {
 			break
 		}
 	}
-	return string(b)
+	return b.String()
 }
 
 func (t *Table) nodeFor(trees [2]*node, scheme, host string) *node {
