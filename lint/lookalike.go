@@ -13,19 +13,22 @@ import (
 // why; or "", "". Such a label mixes Latin with another script, which
 // browsers show only in its xn-- form (the "highly restrictive" level of
 // Unicode's UTS #39 lets Latin mix with the scripts of Japanese, Chinese
-// and Korean alone), or is Cyrillic letters that each have a Latin twin,
-// so that it reads as a Latin word: "аррӏе" for "apple". Either can be
-// registered by anyone to pass for the name it imitates.
+// and Korean alone), or each of its letters is ASCII or the twin of an
+// ASCII letter, so that it reads as an ASCII word: Cyrillic "аррӏе" for
+// "apple", Greek "αρι" for "api", Latin "gıthub" (a dotless ı) for
+// "github". Either can be registered by anyone to pass for the name it
+// imitates.
 func lookalike(host string) (label, why string) {
 	if !strings.Contains(host, "xn--") {
 		return "", "" // ASCII all through: nothing to read otherwise
 	}
 	labels := strings.Split(host, ".")
 	// Under a Cyrillic top-level domain (.рф, .бел) a Cyrillic name is
-	// what one expects to read, and browsers show it as written.
-	cyrillicTLD := false
+	// what one expects to read, and browsers show it as written; so is a
+	// Greek one under .ελ.
+	var tldScripts []string
 	if tld, err := idna.Punycode.ToUnicode(labels[len(labels)-1]); err == nil {
-		cyrillicTLD = slices.Equal(scriptsOf(tld), []string{"Cyrillic"})
+		tldScripts = scriptsOf(tld)
 	}
 	for _, l := range labels {
 		if !strings.HasPrefix(l, "xn--") {
@@ -35,11 +38,18 @@ func lookalike(host string) (label, why string) {
 		if err != nil {
 			continue // the compiler has checked it; nothing to read
 		}
-		if scripts := scriptsOf(u); mixes(scripts) {
+		scripts := scriptsOf(u)
+		if mixes(scripts) {
 			return u, "whose letters mix " + strings.Join(scripts, " and ")
 		}
-		if twin, ok := latinTwin(u); ok && !cyrillicTLD {
-			return u, `Cyrillic letters that each look like a Latin one, read as "` + twin + `"`
+		if len(scripts) != 1 || scripts[0] != "Latin" && slices.Equal(tldScripts, scripts) {
+			continue
+		}
+		if word, ok := asciiTwin(u, twins[scripts[0]]); ok {
+			if scripts[0] == "Latin" {
+				return u, `whose letters each are or look like an ASCII one, read as "` + word + `"`
+			}
+			return u, scripts[0] + ` letters that each look like a Latin one, read as "` + word + `"`
 		}
 	}
 	return "", ""
@@ -107,29 +117,38 @@ func mixes(found []string) bool {
 	return true
 }
 
-// cyrillicTwins maps the Cyrillic letters that look like a Latin letter,
-// in the fonts of address bars and editors, to that letter.
-var cyrillicTwins = map[rune]rune{
-	'а': 'a', 'с': 'c', 'ԁ': 'd', 'е': 'e', 'һ': 'h', 'і': 'i', 'ј': 'j', 'ӏ': 'l', 'о': 'o',
-	'р': 'p', 'ԛ': 'q', 'ѕ': 's', 'ԝ': 'w', 'х': 'x', 'у': 'y',
+// twins maps, by script, the letters that look like an ASCII letter in
+// the fonts of address bars and editors to that letter. A letter with a
+// mark that shows (ü, é) is not one: it reads as itself.
+var twins = map[string]map[rune]rune{
+	"Cyrillic": {
+		'а': 'a', 'с': 'c', 'ԁ': 'd', 'е': 'e', 'һ': 'h', 'і': 'i', 'ј': 'j', 'ӏ': 'l', 'о': 'o',
+		'р': 'p', 'ԛ': 'q', 'ѕ': 's', 'ԝ': 'w', 'х': 'x', 'у': 'y',
+	},
+	"Greek": {
+		'α': 'a', 'ϲ': 'c', 'ι': 'i', 'ϳ': 'j', 'κ': 'k', 'ν': 'v', 'ο': 'o', 'ρ': 'p', 'τ': 't',
+		'υ': 'u', 'χ': 'x',
+	},
+	"Latin": {'ɑ': 'a', 'ɡ': 'g', 'ı': 'i', 'ɩ': 'i', 'ȷ': 'j'},
 }
 
-// latinTwin returns the Latin word s reads as, when every letter of s has
-// a Latin twin; digits and hyphens stand for themselves.
-func latinTwin(s string) (string, bool) {
+// asciiTwin returns the ASCII word s reads as, when every letter of s is
+// an ASCII letter or has a twin, and one has; digits and hyphens stand
+// for themselves.
+func asciiTwin(s string, twins map[rune]rune) (string, bool) {
 	var b strings.Builder
-	letters := 0
+	used := false
 	for _, r := range s {
-		if t, ok := cyrillicTwins[r]; ok {
+		if t, ok := twins[r]; ok {
 			b.WriteRune(t)
-			letters++
+			used = true
 			continue
 		}
-		if r == '-' || '0' <= r && r <= '9' {
+		if r == '-' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' {
 			b.WriteRune(r)
 			continue
 		}
 		return "", false
 	}
-	return b.String(), letters > 0
+	return b.String(), used
 }
