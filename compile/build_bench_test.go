@@ -24,6 +24,7 @@ var buildShapes = []struct {
 	{"hostsWithDenies", hostsWithDeniesPolicy, never},
 	{"overlappingWithDenies", overlappingPolicy, func(n int) bool { return n > 2*MaxCellRules }},
 	{"exactOrigins", exactOriginsPolicy, never},
+	{"manyNames", manyNamesPolicy, never},
 }
 
 func never(int) bool { return false }
@@ -88,6 +89,28 @@ func exactOriginsPolicy(n int) string {
 		fmt.Fprintf(&b, "    \"https://*.tenant%03d.example.net\"%s\n", i, sep)
 	}
 	b.WriteString("\npolicy api {\n    allow exact, wild {\n        methods \"GET\", \"PUT\"\n        credentials\n    }\n}\n")
+	return b.String()
+}
+
+// manyNamesPolicy has one rule that grants n methods, n request headers
+// and exposes n headers, each list a set.
+func manyNamesPolicy(n int) string {
+	var b strings.Builder
+	b.WriteString("cors 1\n\n")
+	for _, set := range []struct{ kind, name, format string }{
+		{"methods", "verbs", "M%d"}, {"headers", "sent", "X-Sent-%d"}, {"headers", "shown", "X-Shown-%d"},
+	} {
+		fmt.Fprintf(&b, "%s %s =\n", set.kind, set.name)
+		for i := range n {
+			sep := ","
+			if i == n-1 {
+				sep = ""
+			}
+			fmt.Fprintf(&b, "    \""+set.format+"\"%s\n", i, sep)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("policy api {\n    allow \"https://app.example.com\" {\n        methods verbs\n        headers sent\n        expose shown\n    }\n}\n")
 	return b.String()
 }
 

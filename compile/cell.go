@@ -48,15 +48,16 @@ const maxPrecomputed = 6
 // ruleMasks says, for each thing a request can ask for, which allow rules
 // of a cell grant it: bit i stands for Allow[i].
 type ruleMasks struct {
-	common         [numCommonMethods]uint64 // by methodIndex
-	otherMethods   []namedMask              // methods beyond the common ones, byte for byte
-	anyMethod      uint64
-	headers        []namedMask       // request header names, lower-case
-	headerIndex    map[string]uint64 // the same, when there are many
-	headerLists    map[string]uint64 // see HeaderListRules
-	anyHeader      uint64
-	credentials    uint64
-	privateNetwork uint64
+	common           [numCommonMethods]uint64 // by methodIndex
+	otherMethods     []namedMask              // methods beyond the common ones, byte for byte
+	otherMethodIndex map[string]uint64        // the same, when there are many
+	anyMethod        uint64
+	headers          []namedMask       // request header names, lower-case
+	headerIndex      map[string]uint64 // the same, when there are many
+	headerLists      map[string]uint64 // see HeaderListRules
+	anyHeader        uint64
+	credentials      uint64
+	privateNetwork   uint64
 }
 
 type namedMask struct {
@@ -64,14 +65,50 @@ type namedMask struct {
 	mask uint64
 }
 
-func addNamed(list []namedMask, name string, bit uint64) []namedMask {
-	for i := range list {
-		if list[i].name == name {
-			list[i].mask |= bit
-			return list
+// namedMasks gathers the masks of names in the order first met: searched
+// one by one while they are few, and through an index past
+// maxListedHeaders, so that a cell whose rules name thousands of methods
+// or headers is indexed in time linear in them.
+type namedMasks struct {
+	list []namedMask
+	at   map[string]int // index in list, by name, once there are many
+}
+
+func (nm *namedMasks) add(name string, bit uint64) {
+	if nm.at != nil {
+		if i, ok := nm.at[name]; ok {
+			nm.list[i].mask |= bit
+			return
+		}
+		nm.at[name] = len(nm.list)
+		nm.list = append(nm.list, namedMask{name, bit})
+		return
+	}
+	for i := range nm.list {
+		if nm.list[i].name == name {
+			nm.list[i].mask |= bit
+			return
 		}
 	}
-	return append(list, namedMask{name, bit})
+	nm.list = append(nm.list, namedMask{name, bit})
+	if len(nm.list) > maxListedHeaders {
+		nm.at = make(map[string]int, 2*len(nm.list))
+		for i, e := range nm.list {
+			nm.at[e.name] = i
+		}
+	}
+}
+
+// index returns the masks by name, when there are many.
+func (nm *namedMasks) index() map[string]uint64 {
+	if nm.at == nil {
+		return nil
+	}
+	index := make(map[string]uint64, len(nm.list))
+	for _, e := range nm.list {
+		index[e.name] = e.mask
+	}
+	return index
 }
 
 // index computes the masks of the cell's allow rules.
@@ -85,6 +122,7 @@ func (c *Cell) index() {
 		}
 	}
 	m := &c.masks
+	var others, headers namedMasks
 	for i, r := range c.Allow {
 		bit := uint64(1) << i
 		if r.Paths == nil {
@@ -99,14 +137,14 @@ func (c *Cell) index() {
 			if k := methodIndex(meth); k >= 0 {
 				m.common[k] |= bit
 			} else {
-				m.otherMethods = addNamed(m.otherMethods, meth, bit)
+				others.add(meth, bit)
 			}
 		}
 		if r.AnyHeader {
 			m.anyHeader |= bit
 		}
 		for _, h := range r.Headers {
-			m.headers = addNamed(m.headers, h, bit)
+			headers.add(h, bit)
 		}
 		if r.Credentials {
 			m.credentials |= bit
@@ -115,12 +153,8 @@ func (c *Cell) index() {
 			m.privateNetwork |= bit
 		}
 	}
-	if len(m.headers) > maxListedHeaders {
-		m.headerIndex = make(map[string]uint64, len(m.headers))
-		for _, h := range m.headers {
-			m.headerIndex[h.name] = h.mask
-		}
-	}
+	m.otherMethods, m.otherMethodIndex = others.list, others.index()
+	m.headers, m.headerIndex = headers.list, headers.index()
 	if k := len(m.headers); k > 0 && k <= maxListedSets {
 		names := make([]string, k)
 		for i, h := range m.headers {
@@ -200,6 +234,9 @@ func (c *Cell) ScopedCovering(path string) uint64 {
 func (c *Cell) MethodRules(m string) uint64 {
 	if k := methodIndex(m); k >= 0 {
 		return c.masks.anyMethod | c.masks.common[k]
+	}
+	if c.masks.otherMethodIndex != nil {
+		return c.masks.anyMethod | c.masks.otherMethodIndex[m]
 	}
 	for _, nm := range c.masks.otherMethods {
 		if nm.name == m {

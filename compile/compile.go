@@ -282,6 +282,7 @@ func (c *compiler) rule(s *scope, r *lang.Rule) *Rule {
 		}
 	}
 	c.finishRule(r, out)
+	out.sortSources()
 	return out
 }
 
@@ -453,7 +454,9 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule, via *lang.V
 			c.errorf(posIn(it.lit, firstNonToken(it.lit.Value)), it.lit.EndPos, CodeMethod, "invalid method %q: a method is an HTTP token", it.lit.Value)
 		case len(it.lit.Value) > MaxMethodLength:
 			c.errorf(it.lit.Pos, it.lit.EndPos, CodeMethod, "method of %d bytes: the longest a request may ask for is %d", len(it.lit.Value), MaxMethodLength)
-		case !slices.Contains(out.Methods, it.lit.Value):
+		default:
+			// Each method once already: expand drops a text written
+			// again, and methods are compared byte for byte.
 			out.Methods = append(out.Methods, it.lit.Value)
 			out.source("method", it.lit.Value, it.through(via))
 		}
@@ -464,6 +467,34 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule, via *lang.V
 	slices.Sort(out.Methods)
 }
 
+// foldedSet is a set of header names in lower case: a list for the few a
+// clause holds, a map past them, so that a list of thousands of names is
+// not read once a name.
+type foldedSet struct {
+	few  []string
+	many map[string]struct{}
+}
+
+// add adds name, in lower case, and reports whether it was not there.
+func (s *foldedSet) add(name string) bool {
+	if s.many == nil {
+		if slices.Contains(s.few, name) {
+			return false
+		}
+		if s.few = append(s.few, name); len(s.few) <= 16 {
+			return true
+		}
+		s.many = make(map[string]struct{}, 2*len(s.few))
+		for _, n := range s.few {
+			s.many[n] = struct{}{}
+		}
+		return true
+	}
+	n := len(s.many)
+	s.many[name] = struct{}{}
+	return len(s.many) > n
+}
+
 // headers handles both headers and expose clauses.
 func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule, via *lang.Value) {
 	names, anyFlag := &out.Headers, &out.AnyHeader
@@ -472,6 +503,7 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule, via *lang.V
 	}
 	*names = []string{}
 	var anyAt *lang.Value
+	var seen foldedSet
 	items, _ := c.expand(s, cl.Values, "headers")
 	for _, it := range items {
 		switch {
@@ -486,9 +518,9 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule, via *lang.V
 			if cl.Keyword == "headers" {
 				name = strings.ToLower(name)
 			}
-			if !slices.ContainsFunc(*names, func(x string) bool { return strings.EqualFold(x, name) }) {
+			if lower := strings.ToLower(name); seen.add(lower) {
 				*names = append(*names, name)
-				out.source(cl.Keyword, strings.ToLower(name), it.through(via))
+				out.source(cl.Keyword, lower, it.through(via))
 			}
 		}
 	}

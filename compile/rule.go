@@ -64,15 +64,16 @@ type Rule struct {
 
 	// Where each value was first written, for At: the sources of the
 	// origins stand beside Origins, index for index, and those of the
-	// methods and header names are listed with their key. A list, not a
-	// map: a rule names a few methods and headers, each once, and a map
-	// per rule weighed more than the rest of the rule in a large policy.
+	// methods and header names are listed, sorted by their key. A list,
+	// not a map: a rule names a few methods and headers, and a map per
+	// rule weighed more than the rest of the rule in a large policy.
 	originSources []source
 	sources       []keyedSource
 }
 
 // keyedSource is the source of a method or header name: At's key, its
 // keyword and its value apart, so that recording it allocates no key.
+// Once the rule is compiled they are sorted by key.
 type keyedSource struct {
 	keyword, name string
 	source
@@ -106,13 +107,20 @@ func (r *Rule) At(key string) lang.Node {
 		return r.at(r.originSource(p))
 	}
 	keyword, name, _ := strings.Cut(key, " ")
-	// The last one recorded, should a value be recorded twice.
-	for i := len(r.sources) - 1; i >= 0; i-- {
-		if s := r.sources[i]; s.keyword == keyword && s.name == name {
-			return r.at(s.source)
-		}
+	i, ok := slices.BinarySearchFunc(r.sources, keyedSource{keyword: keyword, name: name}, compareKeys)
+	if !ok {
+		return nil
 	}
-	return nil
+	return r.at(r.sources[i].source)
+}
+
+// sortSources sorts the sources of the rule's methods and header names by
+// key, for At: a rule may name thousands, each once (a clause's keyword
+// is given once, and its values are deduplicated).
+func (r *Rule) sortSources() { slices.SortFunc(r.sources, compareKeys) }
+
+func compareKeys(a, b keyedSource) int {
+	return cmp.Or(strings.Compare(a.keyword, b.keyword), strings.Compare(a.name, b.name))
 }
 
 func (r *Rule) at(s source) lang.Node {
