@@ -12,7 +12,8 @@ import (
 
 // buildShapes are the policies whose build time the benchmarks follow as
 // they grow: the shapes that once made compilation grow faster than
-// quadratically, and a list of exact origins.
+// quadratically, a list of exact origins, and a rule of many names, which
+// compiled in quadratic time.
 var buildShapes = []struct {
 	name string
 	// source returns the policy with n rules (or origins).
