@@ -42,6 +42,8 @@ func lookalike(host string) (label, why string) {
 		if mixes(scripts) {
 			return u, "whose letters mix " + strings.Join(scripts, " and ")
 		}
+		// One script, and not the top-level domain's, unless it is Latin:
+		// .com is Latin too, and "gıthub" no less a look-alike under it.
 		if len(scripts) != 1 || scripts[0] != "Latin" && slices.Equal(tldScripts, scripts) {
 			continue
 		}
