@@ -48,16 +48,14 @@ const maxPrecomputed = 6
 // ruleMasks says, for each thing a request can ask for, which allow rules
 // of a cell grant it: bit i stands for Allow[i].
 type ruleMasks struct {
-	common           [numCommonMethods]uint64 // by methodIndex
-	otherMethods     []namedMask              // methods beyond the common ones, byte for byte
-	otherMethodIndex map[string]uint64        // the same, when there are many
-	anyMethod        uint64
-	headers          []namedMask       // request header names, lower-case
-	headerIndex      map[string]uint64 // the same, when there are many
-	headerLists      map[string]uint64 // see HeaderListRules
-	anyHeader        uint64
-	credentials      uint64
-	privateNetwork   uint64
+	common         [numCommonMethods]uint64 // by methodIndex
+	otherMethods   namedMasks               // methods beyond the common ones, byte for byte
+	anyMethod      uint64
+	headers        namedMasks        // request header names, lower-case
+	headerLists    map[string]uint64 // see HeaderListRules
+	anyHeader      uint64
+	credentials    uint64
+	privateNetwork uint64
 }
 
 type namedMask struct {
@@ -65,50 +63,56 @@ type namedMask struct {
 	mask uint64
 }
 
-// namedMasks gathers the masks of names in the order first met: searched
-// one by one while they are few, and through an index past
-// maxListedHeaders, so that a cell whose rules name thousands of methods
-// or headers is indexed in time linear in them.
+// namedMasks holds the masks of names, compared byte for byte, in the
+// order first met: searched one by one while they are few, and through an
+// index past maxListedHeaders, so that thousands of names are gathered in
+// time linear in them and each is found in constant time.
 type namedMasks struct {
 	list []namedMask
 	at   map[string]int // index in list, by name, once there are many
 }
 
-func (nm *namedMasks) add(name string, bit uint64) {
+// find returns the index of name in the list, or -1.
+func (nm *namedMasks) find(name string) int {
 	if nm.at != nil {
 		if i, ok := nm.at[name]; ok {
-			nm.list[i].mask |= bit
-			return
+			return i
 		}
-		nm.at[name] = len(nm.list)
-		nm.list = append(nm.list, namedMask{name, bit})
-		return
+		return -1
 	}
 	for i := range nm.list {
 		if nm.list[i].name == name {
-			nm.list[i].mask |= bit
-			return
+			return i
 		}
 	}
+	return -1
+}
+
+// mask returns the mask of name, 0 when it has none.
+func (nm *namedMasks) mask(name string) uint64 {
+	if i := nm.find(name); i >= 0 {
+		return nm.list[i].mask
+	}
+	return 0
+}
+
+// add adds bit to the mask of name, and reports whether name is new.
+func (nm *namedMasks) add(name string, bit uint64) bool {
+	if i := nm.find(name); i >= 0 {
+		nm.list[i].mask |= bit
+		return false
+	}
 	nm.list = append(nm.list, namedMask{name, bit})
-	if len(nm.list) > maxListedHeaders {
+	switch {
+	case nm.at != nil:
+		nm.at[name] = len(nm.list) - 1
+	case len(nm.list) > maxListedHeaders:
 		nm.at = make(map[string]int, 2*len(nm.list))
 		for i, e := range nm.list {
 			nm.at[e.name] = i
 		}
 	}
-}
-
-// index returns the masks by name, when there are many.
-func (nm *namedMasks) index() map[string]uint64 {
-	if nm.at == nil {
-		return nil
-	}
-	index := make(map[string]uint64, len(nm.list))
-	for _, e := range nm.list {
-		index[e.name] = e.mask
-	}
-	return index
+	return true
 }
 
 // index computes the masks of the cell's allow rules.
@@ -122,7 +126,6 @@ func (c *Cell) index() {
 		}
 	}
 	m := &c.masks
-	var others, headers namedMasks
 	for i, r := range c.Allow {
 		bit := uint64(1) << i
 		if r.Paths == nil {
@@ -137,14 +140,14 @@ func (c *Cell) index() {
 			if k := methodIndex(meth); k >= 0 {
 				m.common[k] |= bit
 			} else {
-				others.add(meth, bit)
+				m.otherMethods.add(meth, bit)
 			}
 		}
 		if r.AnyHeader {
 			m.anyHeader |= bit
 		}
 		for _, h := range r.Headers {
-			headers.add(h, bit)
+			m.headers.add(h, bit)
 		}
 		if r.Credentials {
 			m.credentials |= bit
@@ -153,11 +156,9 @@ func (c *Cell) index() {
 			m.privateNetwork |= bit
 		}
 	}
-	m.otherMethods, m.otherMethodIndex = others.list, others.index()
-	m.headers, m.headerIndex = headers.list, headers.index()
-	if k := len(m.headers); k > 0 && k <= maxListedSets {
+	if k := len(m.headers.list); k > 0 && k <= maxListedSets {
 		names := make([]string, k)
-		for i, h := range m.headers {
+		for i, h := range m.headers.list {
 			names[i] = h.name
 		}
 		slices.Sort(names)
@@ -235,15 +236,7 @@ func (c *Cell) MethodRules(m string) uint64 {
 	if k := methodIndex(m); k >= 0 {
 		return c.masks.anyMethod | c.masks.common[k]
 	}
-	if c.masks.otherMethodIndex != nil {
-		return c.masks.anyMethod | c.masks.otherMethodIndex[m]
-	}
-	for _, nm := range c.masks.otherMethods {
-		if nm.name == m {
-			return c.masks.anyMethod | nm.mask
-		}
-	}
-	return c.masks.anyMethod
+	return c.masks.anyMethod | c.masks.otherMethods.mask(m)
 }
 
 // HeaderRules returns the allow rules that grant the request header name,
@@ -252,10 +245,10 @@ func (c *Cell) MethodRules(m string) uint64 {
 // It does not allocate.
 func (c *Cell) HeaderRules(name string) uint64 {
 	var mask uint64
-	if c.masks.headerIndex == nil || len(name) > maxHeaderName {
+	if hs := &c.masks.headers; hs.at == nil || len(name) > maxHeaderName {
 		// Few names, or a long name: compared in place, first as
 		// browsers send names (in lower case), then folding.
-		for _, h := range c.masks.headers {
+		for _, h := range hs.list {
 			if len(h.name) == len(name) && (name == h.name || foldedTokenEquals(name, h.name)) {
 				mask = h.mask
 				break
@@ -267,7 +260,9 @@ func (c *Cell) HeaderRules(name string) uint64 {
 		for i := range len(name) {
 			lower[i] = lowerToken[name[i]]
 		}
-		mask = c.masks.headerIndex[string(lower)] // the conversion does not allocate
+		if i, ok := hs.at[string(lower)]; ok { // the conversion does not allocate
+			mask = hs.list[i].mask
+		}
 	}
 	if c.masks.anyHeader != 0 && IsToken(name) && !foldedTokenEquals(name, "authorization") {
 		mask |= c.masks.anyHeader

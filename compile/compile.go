@@ -467,34 +467,6 @@ func (c *compiler) methods(s *scope, cl *lang.ListClause, out *Rule, via *lang.V
 	slices.Sort(out.Methods)
 }
 
-// foldedSet is a set of header names in lower case: a list for the few a
-// clause holds, a map past them, so that a list of thousands of names is
-// not read once a name.
-type foldedSet struct {
-	few  []string
-	many map[string]struct{}
-}
-
-// add adds name, in lower case, and reports whether it was not there.
-func (s *foldedSet) add(name string) bool {
-	if s.many == nil {
-		if slices.Contains(s.few, name) {
-			return false
-		}
-		if s.few = append(s.few, name); len(s.few) <= 16 {
-			return true
-		}
-		s.many = make(map[string]struct{}, 2*len(s.few))
-		for _, n := range s.few {
-			s.many[n] = struct{}{}
-		}
-		return true
-	}
-	n := len(s.many)
-	s.many[name] = struct{}{}
-	return len(s.many) > n
-}
-
 // headers handles both headers and expose clauses.
 func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule, via *lang.Value) {
 	names, anyFlag := &out.Headers, &out.AnyHeader
@@ -503,7 +475,7 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule, via *lang.V
 	}
 	*names = []string{}
 	var anyAt *lang.Value
-	var seen foldedSet
+	var seen namedMasks // the names in lower case
 	items, _ := c.expand(s, cl.Values, "headers")
 	for _, it := range items {
 		switch {
@@ -518,7 +490,7 @@ func (c *compiler) headers(s *scope, cl *lang.ListClause, out *Rule, via *lang.V
 			if cl.Keyword == "headers" {
 				name = strings.ToLower(name)
 			}
-			if lower := strings.ToLower(name); seen.add(lower) {
+			if lower := strings.ToLower(name); seen.add(lower, 0) {
 				*names = append(*names, name)
 				out.source(cl.Keyword, lower, it.through(via))
 			}

@@ -183,7 +183,7 @@ func TestHeaderListRules(t *testing.T) {
 		}
 		c.index()
 		var granted []string
-		for _, h := range c.masks.headers {
+		for _, h := range c.masks.headers.list {
 			granted = append(granted, h.name)
 		}
 		slices.Sort(granted)
