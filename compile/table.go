@@ -277,6 +277,7 @@ func hostNode(ns []naming) *node {
 			n.exact = n.exact.add(nm.port, nm.rule)
 		}
 	}
+	n.exact, n.wild = n.exact.sorted(), n.wild.sorted()
 	return n
 }
 
@@ -290,11 +291,9 @@ type portRule struct {
 	rules []*Rule
 }
 
-// find returns where port is in ps, or would be, and whether it is.
+// find returns where port is in ps, which sorted has sorted, and whether
+// it is there.
 func (ps portRules) find(port int) (int, bool) {
-	if n := len(ps); n > 0 && ps[n-1].port < port {
-		return n, false // the usual case of add: ports come in order
-	}
 	return slices.BinarySearchFunc(ps, port, func(e portRule, p int) int { return cmp.Compare(e.port, p) })
 }
 
@@ -313,14 +312,37 @@ func (ps portRules) has(port int) bool {
 }
 
 // add returns ps with r added to the rules naming port, after those
-// added before.
+// added before. A port met out of order is appended all the same, as
+// inserting it in place would make adding n ports take n² steps; sorted
+// puts it in place, before ps is read.
 func (ps portRules) add(port int, r *Rule) portRules {
-	i, ok := ps.find(port)
-	if !ok {
-		ps = slices.Insert(ps, i, portRule{port: port})
+	if n := len(ps); n > 0 && ps[n-1].port == port {
+		ps[n-1].rules = append(ps[n-1].rules, r)
+		return ps
 	}
-	ps[i].rules = append(ps[i].rules, r)
-	return ps
+	return append(ps, portRule{port: port, rules: []*Rule{r}})
+}
+
+// sorted returns ps sorted by port, the rules of a port added apart
+// gathered in the order they were added.
+func (ps portRules) sorted() portRules {
+	inOrder := true
+	for i := 1; i < len(ps) && inOrder; i++ {
+		inOrder = ps[i-1].port < ps[i].port
+	}
+	if inOrder {
+		return ps // the usual case: ports added in order
+	}
+	slices.SortStableFunc(ps, func(a, b portRule) int { return cmp.Compare(a.port, b.port) })
+	out := ps[:1]
+	for _, e := range ps[1:] {
+		if last := &out[len(out)-1]; last.port == e.port {
+			last.rules = append(last.rules, e.rules...)
+		} else {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // wildPorts returns the ports that some wildcard of nodes names, sorted:
@@ -424,6 +446,9 @@ func (t *Table) tree() [2]*node {
 // treeCells finds the cells of n and its descendants among those the table
 // interned. ancestors holds the nodes above n, root first.
 func (t *Table) treeCells(scheme string, n *node, ancestors []*node) {
+	// tree met the rules in their order, not the ports': the ancestors'
+	// are sorted already, as they came first.
+	n.exact, n.wild = n.exact.sorted(), n.wild.sorted()
 	chain := append(slices.Clip(ancestors), n)
 	atRules := func(port int) []*Rule {
 		rs := slices.Clip(t.anyRules)
